@@ -1,0 +1,43 @@
+//! Exit codes of `kiln`, shared by every command (documented in `kiln --help`).
+
+use std::process::ExitCode;
+
+/// Why `kiln` stopped. The numeric values are part of the CLI contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything asked for was done.
+    Ok = 0,
+    /// A general failure (I/O, an unexpected internal error).
+    Failure = 1,
+    /// The command line itself was wrong (clap also uses 2).
+    Usage = 2,
+    /// The input (seed, QR, file) was refused: nothing was sent to any token.
+    InputRefused = 3,
+    /// The token refused a command (wrong key, bad data): see the message.
+    TokenRefused = 4,
+    /// The token or reader went away mid-session: see the message for its state.
+    LinkLost = 5,
+    /// No reader, no token, or an unsupported/unknown token model.
+    NoToken = 6,
+    /// A verification or diagnosis did not match.
+    Mismatch = 7,
+}
+
+impl Exit {
+    pub const HELP: &'static str = "\
+Exit codes:
+  0  done
+  1  general failure (I/O, internal error)
+  2  command line not understood
+  3  input refused (bad seed/QR/file); nothing was sent to a token
+  4  the token refused a command (wrong key, bad data)
+  5  the token or reader was lost mid-session (the message says what state the token is in)
+  6  no reader, no token, or an unknown token model
+  7  the code did not match (verify/diagnose)";
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}

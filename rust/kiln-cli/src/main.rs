@@ -1,0 +1,51 @@
+//! `kiln`: burn TOTP seeds onto NFC-programmable hardware OTP tokens.
+//!
+//! Each subcommand lives in its own module with an `Args` struct and a `run`
+//! function returning an [`exit::Exit`]; this file only dispatches.
+
+mod exit;
+mod input;
+
+use clap::{Parser, Subcommand};
+use exit::Exit;
+use std::process::ExitCode;
+
+const ABOUT: &str = "Burn TOTP seeds onto NFC-programmable hardware OTP tokens";
+
+const LONG_ABOUT: &str = "\
+kiln programs (\"burns\") a service's TOTP seed onto a programmable hardware token
+(Token2 OTPC/miniOTP/C30x \"-i\" models, ExcelSecu eSecuOTP; Deepnet SafeID read-only).
+
+Seeds are never taken from the command line: pipe them on standard input
+(an otpauth:// link, a Google Authenticator export link, or Base32/Hex text),
+or type them at the hidden prompt.";
+
+#[derive(Parser, Debug)]
+#[command(name = "kiln", version, about = ABOUT, long_about = LONG_ABOUT, after_help = Exit::HELP)]
+struct Cli {
+    /// Print one JSON object on stdout instead of text (for scripts).
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+/// Options every command may read.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    // Each work item adds its subcommands here, one variant per line.
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Ctx { json: cli.json };
+    let _ = &ctx;
+    let exit: Exit = match cli.cmd {};
+    exit.into()
+}

@@ -1,0 +1,16 @@
+//! # kiln-core
+//!
+//! All domain logic of tokenkiln, free of I/O and of platform code:
+//!
+//! - [`secret`]: zeroizing, redacted containers for seeds and keys.
+//! - [`params`]: what a service asks for (algorithm, digits, period) and what the
+//!   token family can be configured to (HMAC, time step, display timeout, seed).
+//! - [`totp`]: the TOTP primitive used everywhere (expected codes, simulator checks).
+//!
+//! Further modules (seed input, protocol, sessions, clock) are added by their own
+//! work items; each keeps to the same rules: no panics on input paths, typed errors
+//! with messages a field user can act on, nothing secret in `Debug` or logs.
+
+pub mod params;
+pub mod secret;
+pub mod totp;
