@@ -6,6 +6,9 @@
 //! - [`params`]: what a service asks for (algorithm, digits, period) and what the
 //!   token family can be configured to (HMAC, time step, display timeout, seed).
 //! - [`totp`]: the TOTP primitive used everywhere (expected codes, simulator checks).
+//! - [`seed`]: seed input: otpauth links, Google Authenticator exports, typed
+//!   Base32/Hex, refusals, and the token capability check.
+//! - [`verify`]: expected codes around a time, and mismatch diagnosis.
 //!
 //! Further modules (seed input, protocol, sessions, clock) are added by their own
 //! work items; each keeps to the same rules: no panics on input paths, typed errors
@@ -13,4 +16,6 @@
 
 pub mod params;
 pub mod secret;
+pub mod seed;
 pub mod totp;
+pub mod verify;

@@ -1,0 +1,480 @@
+//! Links: `otpauth://totp/…` per the Key URI Format (read liberally), and the
+//! schemes we recognise only to explain why they cannot go on a token.
+
+use super::text::{self, Encoding};
+use super::{migration, AlgorithmSpec, Problem, Refusal, SeedInput, SeedSource, SeedSpec, Warning};
+use crate::params::Algorithm;
+use crate::secret::SecretString;
+use percent_encoding::percent_decode_str;
+use zeroize::Zeroizing;
+
+/// Longest non-secret value quoted back in a message.
+const QUOTE_MAX: usize = 32;
+
+/// Schemes recognised even without `//` after the colon.
+const KNOWN_SCHEMES: &[&str] = &[
+    "otpauth",
+    "otpauth-migration",
+    "steam",
+    "motp",
+    "yaotp",
+    "phonefactor",
+    "http",
+    "https",
+];
+
+/// `Some((lower-case scheme, rest after "scheme:" and an optional "//"))` when
+/// the text looks like a link: `scheme:` followed by `//`, or a known scheme.
+pub(super) fn split_scheme(text: &str) -> Option<(String, &str)> {
+    let (scheme, rest) = text.split_once(':')?;
+    let mut chars = scheme.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !first_ok || !rest_ok || scheme.len() > QUOTE_MAX {
+        return None;
+    }
+    let lower = scheme.to_ascii_lowercase();
+    let slashed = rest.strip_prefix("//");
+    if slashed.is_none() && !KNOWN_SCHEMES.contains(&lower.as_str()) {
+        return None;
+    }
+    Some((lower, slashed.unwrap_or(rest)))
+}
+
+/// Dispatches a link by scheme.
+pub(super) fn parse_link(scheme: &str, rest: &str) -> SeedInput {
+    let refused = |r| SeedInput::Refused(r);
+    match scheme {
+        "otpauth" => parse_otpauth(rest),
+        "otpauth-migration" => migration::parse_link(rest),
+        "steam" => refused(Refusal::Steam),
+        "motp" => refused(Refusal::Motp),
+        "yaotp" => refused(Refusal::Yandex),
+        "phonefactor" => refused(Refusal::PhoneFactor),
+        "http" | "https" => refused(Refusal::WebLink),
+        other => refused(Refusal::UnknownScheme {
+            scheme: quote(other),
+        }),
+    }
+}
+
+/// A non-secret value shortened for messages.
+fn quote(s: &str) -> String {
+    let mut q: String = s.chars().take(QUOTE_MAX).collect();
+    if s.chars().count() > QUOTE_MAX {
+        q.push('…');
+    }
+    q
+}
+
+/// Percent-decodes a non-secret component (invalid UTF-8 is replaced).
+/// `plus_is_space`: `+` means a space (query values), not in the path.
+fn decode_component(s: &str, plus_is_space: bool) -> String {
+    if plus_is_space && s.contains('+') {
+        let replaced = s.replace('+', " ");
+        percent_decode_str(&replaced)
+            .decode_utf8_lossy()
+            .into_owned()
+    } else {
+        percent_decode_str(s).decode_utf8_lossy().into_owned()
+    }
+}
+
+/// Percent-decodes a secret component into zeroizing memory.
+pub(super) fn decode_secret_component(s: &str) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(s.len()));
+    out.extend(percent_decode_str(s));
+    out
+}
+
+/// Splits a label (or an export's name) at the first `:` into an issuer prefix
+/// and an account, both trimmed; empty parts become `None`.
+pub(super) fn split_label(label: &str) -> (Option<String>, Option<String>) {
+    let non_empty = |s: &str| {
+        let t = s.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    };
+    match label.split_once(':') {
+        Some((prefix, account)) => (non_empty(prefix), non_empty(account)),
+        None => (None, non_empty(label)),
+    }
+}
+
+/// Chooses the issuer: the explicit one wins over the label prefix; a
+/// disagreement (ignoring case) is a warning.
+pub(super) fn resolve_issuer(
+    explicit: Option<String>,
+    prefix: Option<String>,
+    warnings: &mut Vec<Warning>,
+) -> Option<String> {
+    match (explicit, prefix) {
+        (Some(p), Some(l)) => {
+            if !p.eq_ignore_ascii_case(&l) {
+                warnings.push(Warning::IssuerMismatch {
+                    label: l,
+                    parameter: p.clone(),
+                });
+            }
+            Some(p)
+        }
+        (Some(p), None) => Some(p),
+        (None, l) => l,
+    }
+}
+
+/// The parameters of an otpauth link, first occurrence of each.
+#[derive(Default)]
+struct Params<'a> {
+    secret: Option<&'a str>,
+    issuer: Option<String>,
+    algorithm: Option<String>,
+    digits: Option<String>,
+    period: Option<String>,
+    repeated: Vec<String>,
+}
+
+fn read_params(query: &str) -> Params<'_> {
+    let mut p = Params::default();
+    for pair in query.split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode_component(k, true).trim().to_ascii_lowercase();
+        let slot_taken = match key.as_str() {
+            "secret" => {
+                let taken = p.secret.is_some();
+                if !taken {
+                    p.secret = Some(v);
+                }
+                taken
+            }
+            "issuer" => set_once(&mut p.issuer, v),
+            "algorithm" => set_once(&mut p.algorithm, v),
+            "digits" => set_once(&mut p.digits, v),
+            "period" => set_once(&mut p.period, v),
+            _ => false, // unknown parameters (image, color, counter …) are ignored
+        };
+        if slot_taken && !p.repeated.contains(&key) {
+            p.repeated.push(key);
+        }
+    }
+    p
+}
+
+/// Stores the decoded value if the slot is empty; true if it was taken already.
+fn set_once(slot: &mut Option<String>, raw: &str) -> bool {
+    if slot.is_some() {
+        return true;
+    }
+    *slot = Some(decode_component(raw, true).trim().to_string());
+    false
+}
+
+fn parse_otpauth(rest: &str) -> SeedInput {
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (type_raw, label_raw) = path.split_once('/').unwrap_or((path, ""));
+    let otp_type = decode_component(type_raw, false)
+        .trim()
+        .to_ascii_lowercase();
+    match otp_type.as_str() {
+        "totp" => {}
+        "hotp" => return SeedInput::Refused(Refusal::Hotp),
+        "steam" => return SeedInput::Refused(Refusal::Steam),
+        "yaotp" => return SeedInput::Refused(Refusal::Yandex),
+        "motp" => return SeedInput::Refused(Refusal::Motp),
+        other => {
+            return SeedInput::Refused(Refusal::UnknownOtpType {
+                otp_type: quote(other),
+            })
+        }
+    }
+
+    let mut params = read_params(query);
+    // The secret: percent-decoded, then spaces, dashes, `+`, case and padding ignored.
+    let Some(secret_raw) = params.secret.take() else {
+        return SeedInput::Refused(Refusal::MissingSecret);
+    };
+    let secret_bytes = decode_secret_component(secret_raw);
+    let secret_text: Zeroizing<String> = Zeroizing::new(
+        String::from_utf8_lossy(&secret_bytes)
+            .chars()
+            .filter(|c| *c != '+')
+            .collect(),
+    );
+    let decoded = match text::decode(&secret_text, Encoding::Base32) {
+        Ok(d) => d,
+        Err(text::DecodeError::Empty) => return SeedInput::Refused(Refusal::MissingSecret),
+        Err(reason) => {
+            return SeedInput::Refused(Refusal::InvalidLinkSecret {
+                reason,
+                suggestions: text::suggestions_for(&secret_text, Encoding::Base32),
+            })
+        }
+    };
+
+    let mut spec = SeedSpec::new(decoded.bytes, SeedSource::OtpauthLink);
+    spec.secret_text = Some(SecretString::new(
+        secret_text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+    ));
+    if decoded.trailing_bits {
+        spec.warnings.push(Warning::TrailingBits);
+    }
+
+    let label = decode_component(label_raw, false);
+    let (prefix, account) = split_label(&label);
+    spec.account = account;
+    let explicit = params.issuer.take().filter(|s| !s.is_empty());
+    spec.issuer = resolve_issuer(explicit, prefix, &mut spec.warnings);
+
+    if let Some(a) = params.algorithm.take() {
+        spec.algorithm = match a.parse::<Algorithm>() {
+            Ok(a) => AlgorithmSpec::Known(a),
+            Err(_) if a.is_empty() => AlgorithmSpec::Known(Algorithm::Sha1),
+            Err(_) => AlgorithmSpec::Unsupported(quote(&a)),
+        };
+    }
+    if let Some(d) = params.digits.take().filter(|d| !d.is_empty()) {
+        match d.parse::<u32>() {
+            Ok(n) => spec.digits = n,
+            Err(_) => spec.read_problems.push(Problem::UnreadableParameter {
+                name: "digits",
+                value: quote(&d),
+            }),
+        }
+    }
+    if let Some(p) = params.period.take().filter(|p| !p.is_empty()) {
+        match p.parse::<u64>() {
+            Ok(n) => spec.period = n,
+            Err(_) => spec.read_problems.push(Problem::UnreadableParameter {
+                name: "period",
+                value: quote(&p),
+            }),
+        }
+    }
+    for name in params.repeated {
+        spec.warnings.push(Warning::RepeatedParameter { name });
+    }
+    SeedInput::Totp(spec)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::super::{parse_input, SeedInput};
+    use super::*;
+
+    fn totp(input: &str) -> SeedSpec {
+        match parse_input(input) {
+            SeedInput::Totp(s) => s,
+            SeedInput::Refused(r) => panic!("refused {input:?}: {r}"),
+            other => panic!("expected totp for {input:?}, got {}", other.kind()),
+        }
+    }
+
+    const HELLO: &[u8] = b"Hello!\xDE\xAD\xBE\xEF";
+
+    #[test]
+    fn scheme_and_type_are_case_insensitive() {
+        for u in [
+            "otpauth://totp/ACME:bob?secret=JBSWY3DPEHPK3PXP",
+            "OTPAUTH://TOTP/ACME:bob?secret=JBSWY3DPEHPK3PXP",
+            "OtpAuth://ToTp/ACME:bob?SECRET=JBSWY3DPEHPK3PXP",
+            "otpauth:totp/ACME:bob?secret=JBSWY3DPEHPK3PXP",
+        ] {
+            let s = totp(u);
+            assert_eq!(s.secret().expose(), HELLO, "{u}");
+            assert_eq!(s.issuer(), Some("ACME"));
+            assert_eq!(s.account(), Some("bob"));
+        }
+    }
+
+    #[test]
+    fn everything_is_percent_decoded() {
+        let s = totp(
+            "otpauth://%74otp/ACME%20Co%3A%20john.doe%40email.com?secret=JBSW%59%33DPEHPK3PXP&issuer=ACME%20Co&digits=%36&period=%33%30&algorithm=%53HA1",
+        );
+        assert_eq!(s.issuer(), Some("ACME Co"));
+        assert_eq!(s.account(), Some("john.doe@email.com"));
+        assert_eq!(s.secret().expose(), HELLO);
+        assert_eq!((s.digits(), s.period()), (6, 30));
+        assert!(s
+            .warnings()
+            .iter()
+            .all(|w| !matches!(w, Warning::IssuerMismatch { .. })));
+    }
+
+    #[test]
+    fn plus_is_literal_in_the_path_and_a_space_in_parameters() {
+        let s = totp("otpauth://totp/C++%20Guild:a+b@example.com?secret=JBSWY3DPEHPK3PXP&issuer=C%2B%2B+Guild");
+        assert_eq!(s.account(), Some("a+b@example.com"));
+        assert_eq!(s.issuer(), Some("C++ Guild"));
+        assert!(s
+            .warnings()
+            .iter()
+            .all(|w| !matches!(w, Warning::IssuerMismatch { .. })));
+    }
+
+    #[test]
+    fn label_splits_at_first_colon_and_trims() {
+        let s = totp("otpauth://totp/ ACME : bob:smith ?secret=JBSWY3DPEHPK3PXP");
+        assert_eq!(s.issuer(), Some("ACME"));
+        assert_eq!(s.account(), Some("bob:smith"));
+        let s = totp("otpauth://totp/alice%40example.com?secret=JBSWY3DPEHPK3PXP");
+        assert_eq!(s.issuer(), None);
+        assert_eq!(s.account(), Some("alice@example.com"));
+        let s = totp("otpauth://totp?secret=JBSWY3DPEHPK3PXP&issuer=OnlyIssuer");
+        assert_eq!(s.issuer(), Some("OnlyIssuer"));
+        assert_eq!(s.account(), None);
+        assert_eq!(s.display_name(), "OnlyIssuer");
+    }
+
+    #[test]
+    fn issuer_parameter_wins_and_disagreement_warns() {
+        let s = totp("otpauth://totp/Old%20Name:bob?secret=JBSWY3DPEHPK3PXP&issuer=New%20Name");
+        assert_eq!(s.issuer(), Some("New Name"));
+        assert!(s.warnings().contains(&Warning::IssuerMismatch {
+            label: "Old Name".into(),
+            parameter: "New Name".into()
+        }));
+        let msg = s
+            .warnings()
+            .iter()
+            .find(|w| matches!(w, Warning::IssuerMismatch { .. }))
+            .unwrap()
+            .to_string();
+        assert!(msg.contains("using \"New Name\""), "{msg}");
+        // Same name in another case is not a disagreement.
+        let s = totp("otpauth://totp/github:bob?secret=JBSWY3DPEHPK3PXP&issuer=GitHub");
+        assert_eq!(s.issuer(), Some("GitHub"));
+        assert!(!s
+            .warnings()
+            .iter()
+            .any(|w| matches!(w, Warning::IssuerMismatch { .. })));
+        // Empty issuer parameter falls back to the label.
+        let s = totp("otpauth://totp/ACME:bob?secret=JBSWY3DPEHPK3PXP&issuer=");
+        assert_eq!(s.issuer(), Some("ACME"));
+    }
+
+    #[test]
+    fn secret_is_liberal() {
+        for sec in [
+            "jbswy3dpehpk3pxp",
+            "JBSW%20Y3DP%20EHPK%203PXP",
+            "JBSW-Y3DP-EHPK-3PXP",
+            "JBSW+Y3DP+EHPK+3PXP",
+            "JBSWY3DPEHPK3PXP%3D%3D%3D%3D",
+            "JBSWY3DPEHPK3PXP====",
+        ] {
+            let s = totp(&format!("otpauth://totp/A:b?secret={sec}"));
+            assert_eq!(s.secret().expose(), HELLO, "{sec}");
+        }
+    }
+
+    #[test]
+    fn trailing_bits_warn() {
+        let s = totp("otpauth://totp/A:b?secret=MZXW6YTBOJ");
+        assert!(s.warnings().contains(&Warning::TrailingBits));
+        assert_eq!(s.secret().expose(), b"foobar");
+        let s = totp("otpauth://totp/A:b?secret=MZXW6YTBOI");
+        assert!(!s.warnings().contains(&Warning::TrailingBits));
+    }
+
+    #[test]
+    fn invalid_secret_is_refused_with_suggestions() {
+        match parse_input("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PX0") {
+            SeedInput::Refused(r @ Refusal::InvalidLinkSecret { .. }) => {
+                assert_eq!(r.suggestions().len(), 1);
+                assert_eq!(r.suggestions()[0].maybe, vec!['O']);
+                assert!(r.to_string().contains("not valid Base32"));
+            }
+            other => panic!("{}", other.kind()),
+        }
+        match parse_input("otpauth://totp/A:b?secret=JBS") {
+            SeedInput::Refused(Refusal::InvalidLinkSecret {
+                reason,
+                suggestions,
+            }) => {
+                assert_eq!(reason, text::DecodeError::BadLength { chars: 3 });
+                assert!(suggestions.is_empty());
+            }
+            other => panic!("{}", other.kind()),
+        }
+    }
+
+    #[test]
+    fn algorithm_digits_period() {
+        let s = totp(
+            "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=HmacSHA256&digits=6&period=60",
+        );
+        assert_eq!(s.algorithm(), &AlgorithmSpec::Known(Algorithm::Sha256));
+        assert_eq!(s.period(), 60);
+        assert!(s.is_burnable());
+        let s = totp("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=sha512");
+        assert_eq!(s.algorithm(), &AlgorithmSpec::Known(Algorithm::Sha512));
+        assert!(!s.is_burnable());
+        let s = totp("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=MD5");
+        assert_eq!(s.algorithm(), &AlgorithmSpec::Unsupported("MD5".into()));
+        assert_eq!(
+            s.problems(),
+            vec![Problem::Algorithm { name: "MD5".into() }]
+        );
+        let s = totp("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&digits=x7");
+        assert_eq!(
+            s.problems(),
+            vec![Problem::UnreadableParameter {
+                name: "digits",
+                value: "x7".into()
+            }]
+        );
+        let s = totp("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&period=0");
+        assert_eq!(s.problems(), vec![Problem::Period { seconds: 0 }]);
+        // Defaults.
+        let s = totp("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            (s.algorithm(), s.digits(), s.period()),
+            (&AlgorithmSpec::Known(Algorithm::Sha1), 6, 30)
+        );
+        assert!(!s.warnings().contains(&Warning::AssumedDefaults));
+    }
+
+    #[test]
+    fn unknown_and_repeated_parameters() {
+        let s = totp("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&image=https%3A%2F%2Fx%2Fa.png&color=red&counter=5&&=&foo");
+        assert!(s.is_burnable());
+        assert!(s
+            .warnings()
+            .iter()
+            .all(|w| !matches!(w, Warning::RepeatedParameter { .. })));
+        let s =
+            totp("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&digits=6&digits=8&secret=MZXW6YTBOI");
+        assert_eq!(s.digits(), 6);
+        assert_eq!(s.secret().expose(), HELLO);
+        assert!(s.warnings().contains(&Warning::RepeatedParameter {
+            name: "digits".into()
+        }));
+        assert!(s.warnings().contains(&Warning::RepeatedParameter {
+            name: "secret".into()
+        }));
+    }
+
+    #[test]
+    fn scheme_detection() {
+        assert_eq!(
+            split_scheme("otpauth://totp/x").map(|s| s.0),
+            Some("otpauth".into())
+        );
+        assert_eq!(split_scheme("Steam:abc").map(|s| s.0), Some("steam".into()));
+        assert_eq!(split_scheme("urn:x"), None); // not a link: read as typed text
+        assert_eq!(split_scheme("JBSWY3DP"), None);
+        assert_eq!(split_scheme("1ab://x"), None);
+        assert!(matches!(
+            parse_input("foo+bar.baz-1://x"),
+            SeedInput::Refused(Refusal::UnknownScheme { .. })
+        ));
+    }
+}
