@@ -1,1 +1,648 @@
+//! Verification helpers, built on [`crate::totp::code`]:
+//!
+//! - [`expected_codes`]: previous, current and next code and the seconds left in
+//!   the current step, for a key, algorithm, digit count, period and Unix time.
+//! - [`diagnose`]: given the code a user read off a token (or that a service
+//!   rejected), search clock offsets (±10 steps), both token algorithms, both token
+//!   periods and the other text encoding, and explain the most likely cause in
+//!   one sentence ("the token clock is about 47 s behind").
+//!
+//! Pure functions: the caller supplies the time.
 
+use crate::params::{Algorithm, TokenHmac, TokenSeed, TokenStep};
+use crate::seed::{AlgorithmSpec, Encoding, SeedSpec};
+use crate::totp::{self, TotpError};
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// Steps searched on either side of "now" by [`diagnose`].
+pub const SEARCH_STEPS: i64 = 10;
+
+/// A code with its digit count; `Display` pads with leading zeros.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code {
+    value: u32,
+    digits: u8,
+}
+
+impl Code {
+    pub fn value(self) -> u32 {
+        self.value
+    }
+
+    pub fn digits(self) -> u8 {
+        self.digits
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&totp::format_code(self.value, self.digits))
+    }
+}
+
+/// The codes around a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpectedCodes {
+    /// The code of the step before (none in the very first step after 1970).
+    pub previous: Option<Code>,
+    pub current: Code,
+    pub next: Code,
+    /// The current step number (`unix_secs / period`).
+    pub counter: u64,
+    /// Seconds until `next` becomes current (1..=period).
+    pub seconds_left: u64,
+    pub period: u64,
+    /// The time the codes are for.
+    pub at: u64,
+}
+
+/// Why codes could not be computed or compared.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Totp(#[from] TotpError),
+    #[error("codes cannot be computed for the {name} algorithm")]
+    UnsupportedAlgorithm { name: String },
+    #[error("codes have 6 to 8 digits, not {0}")]
+    Digits(u32),
+    #[error("the code must be 6 to 8 digits (spaces allowed)")]
+    BadCode,
+}
+
+/// Previous, current and next code at `unix_secs`, and the seconds left.
+pub fn expected_codes(
+    key: &[u8],
+    algorithm: Algorithm,
+    digits: u8,
+    period: u64,
+    unix_secs: u64,
+) -> Result<ExpectedCodes, TotpError> {
+    let current = totp::code(key, algorithm, digits, period, unix_secs)?;
+    let counter = unix_secs / period;
+    let step_start = counter.saturating_mul(period);
+    let previous = match step_start.checked_sub(1) {
+        Some(t) => Some(totp::code(key, algorithm, digits, period, t)?),
+        None => None,
+    };
+    let next_start = step_start.saturating_add(period);
+    let next = totp::code(key, algorithm, digits, period, next_start)?;
+    let code = |value| Code { value, digits };
+    Ok(ExpectedCodes {
+        previous: previous.map(code),
+        current: code(current),
+        next: code(next),
+        counter,
+        seconds_left: next_start.saturating_sub(unix_secs),
+        period,
+        at: unix_secs,
+    })
+}
+
+/// Expected codes of a token programmed with `seed`, `hmac` and `step`
+/// (6 digits, as the token family always shows).
+pub fn expected_token_codes(
+    seed: &TokenSeed,
+    hmac: TokenHmac,
+    step: TokenStep,
+    unix_secs: u64,
+) -> Result<ExpectedCodes, TotpError> {
+    expected_codes(
+        seed.expose(),
+        hmac.algorithm(),
+        6,
+        step.seconds(),
+        unix_secs,
+    )
+}
+
+/// Expected codes for what a service asks for (any algorithm the crate can
+/// compute, 6..=8 digits, any non-zero period).
+pub fn expected_codes_for(spec: &SeedSpec, unix_secs: u64) -> Result<ExpectedCodes, VerifyError> {
+    let algorithm = known_algorithm(spec)?;
+    let digits = u8::try_from(spec.digits()).map_err(|_| VerifyError::Digits(spec.digits()))?;
+    Ok(expected_codes(
+        spec.secret().expose(),
+        algorithm,
+        digits,
+        spec.period(),
+        unix_secs,
+    )?)
+}
+
+fn known_algorithm(spec: &SeedSpec) -> Result<Algorithm, VerifyError> {
+    match spec.algorithm() {
+        AlgorithmSpec::Known(a) => Ok(*a),
+        AlgorithmSpec::Unsupported(name) => {
+            Err(VerifyError::UnsupportedAlgorithm { name: name.clone() })
+        }
+    }
+}
+
+/// Settings under which the observed code was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub algorithm: Algorithm,
+    pub period: u64,
+    /// The text encoding of the seed that matched (`None` for export accounts).
+    pub encoding: Option<Encoding>,
+    /// Steps between the matching code and "now", in the matching period
+    /// (positive: the token is ahead).
+    pub offset_steps: i64,
+}
+
+/// One reason the code differs from what the service expects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// The code is the one expected now.
+    Match,
+    /// The token clock is off: between `min_secs` and `max_secs` seconds
+    /// (positive: ahead; negative: behind).
+    Clock {
+        offset_steps: i64,
+        min_secs: i64,
+        max_secs: i64,
+    },
+    /// The token runs another period than the service.
+    Period { token: u64, service: u64 },
+    /// The token runs another HMAC than the service.
+    Algorithm {
+        token: Algorithm,
+        service: AlgorithmSpec,
+    },
+    /// The seed text was decoded in the wrong encoding when the token was programmed.
+    Encoding { typed_as: Encoding, is: Encoding },
+    /// The code read has another length than the service's codes.
+    Digits { token: usize, service: u32 },
+    /// No combination searched gives this code.
+    NoMatch { searched: usize },
+}
+
+impl Cause {
+    /// The clock estimate in whole seconds (midpoint of the range).
+    fn clock_estimate(min_secs: i64, max_secs: i64) -> i64 {
+        let sum = min_secs.saturating_add(max_secs);
+        // Round half away from zero.
+        if sum >= 0 {
+            sum.saturating_add(1) / 2
+        } else {
+            sum.saturating_sub(1) / 2
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Match => f.write_str("the code is correct for the current time"),
+            Cause::Clock {
+                offset_steps,
+                min_secs,
+                max_secs,
+            } => {
+                let est = Cause::clock_estimate(*min_secs, *max_secs);
+                let dir = if est < 0 { "behind" } else { "ahead" };
+                write!(f, "the token clock is about {} s {dir}", est.unsigned_abs())?;
+                if offset_steps.unsigned_abs() == 1 {
+                    f.write_str(
+                        " (one step: the code may also have been read just as it changed; most services accept one step)",
+                    )?;
+                }
+                Ok(())
+            }
+            Cause::Period { token, service } => write!(
+                f,
+                "the token is set to {token} s but the service uses {service} s"
+            ),
+            Cause::Algorithm { token, service } => write!(
+                f,
+                "the token is set to {token} but the service uses {service}"
+            ),
+            Cause::Encoding { typed_as, is } => {
+                write!(f, "the seed was typed as {typed_as} but is {is}")
+            }
+            Cause::Digits { token, service } => write!(
+                f,
+                "the code has {token} digits but the service uses {service}-digit codes"
+            ),
+            Cause::NoMatch { searched } => write!(
+                f,
+                "the code matches none of the {searched} settings tried (clock ±{SEARCH_STEPS} steps, SHA1/SHA256, 30/60 s, both seed encodings): the token probably holds a different seed"
+            ),
+        }
+    }
+}
+
+/// The result of [`diagnose`]: the likely causes and the settings that matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnosis {
+    pub causes: Vec<Cause>,
+    /// Settings under which the code was found (`None`: no match).
+    pub found: Option<Reading>,
+    /// How many (encoding, algorithm, period, offset) combinations were tried.
+    pub searched: usize,
+}
+
+impl Diagnosis {
+    /// True when the code is exactly the one expected now.
+    pub fn is_match(&self) -> bool {
+        self.causes == [Cause::Match]
+    }
+
+    /// One plain sentence (no leading capital, no full stop).
+    pub fn sentence(&self) -> String {
+        let parts: Vec<String> = self.causes.iter().map(ToString::to_string).collect();
+        parts.join(", and ")
+    }
+}
+
+impl fmt::Display for Diagnosis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sentence())
+    }
+}
+
+/// Reads a code as typed: 6 to 8 digits, spaces and dashes ignored.
+fn parse_code(observed: &str) -> Result<(u32, usize), VerifyError> {
+    let digits: String = observed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    let n = digits.len();
+    if !(6..=8).contains(&n) || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(VerifyError::BadCode);
+    }
+    let value = digits.parse::<u32>().map_err(|_| VerifyError::BadCode)?;
+    Ok((value, n))
+}
+
+/// Explains why `observed` (the code read off the token, or rejected by the
+/// service) differs from what `spec` gives at `unix_secs`.
+///
+/// Searches every combination of: the seed as read and (when its text is valid
+/// in the other encoding) as the other encoding; the service's algorithm, SHA1
+/// and SHA256; the service's period, 30 s and 60 s; ±[`SEARCH_STEPS`] steps.
+/// The combination that changes the fewest settings wins, then the smallest
+/// clock offset. With 6-digit codes a chance match is about 1 in 2,500 searches.
+pub fn diagnose(spec: &SeedSpec, observed: &str, unix_secs: u64) -> Result<Diagnosis, VerifyError> {
+    let (value, len) = parse_code(observed)?;
+    let digits = u8::try_from(len).map_err(|_| VerifyError::BadCode)?;
+    let service_alg = spec.algorithm().clone();
+
+    let mut algorithms: Vec<Algorithm> = Vec::with_capacity(3);
+    if let Some(a) = service_alg.known() {
+        algorithms.push(a);
+    }
+    for a in [Algorithm::Sha1, Algorithm::Sha256] {
+        if !algorithms.contains(&a) {
+            algorithms.push(a);
+        }
+    }
+    let mut periods: Vec<u64> = Vec::with_capacity(3);
+    if spec.period() > 0 {
+        periods.push(spec.period());
+    }
+    for p in [30, 60] {
+        if !periods.contains(&p) {
+            periods.push(p);
+        }
+    }
+    // The seed as read first, then the other reading (zeroized on drop).
+    let mut keys: Vec<(Option<Encoding>, Zeroizing<Vec<u8>>, bool)> = vec![(
+        spec.encoding(),
+        Zeroizing::new(spec.secret().expose().to_vec()),
+        false,
+    )];
+    if let Some((enc, bytes)) = spec.alternate_reading() {
+        keys.push((Some(enc), Zeroizing::new(bytes.expose().to_vec()), true));
+    }
+
+    let mut best: Option<(u64, Reading, bool)> = None;
+    let mut searched = 0usize;
+    for (encoding, key, swapped) in &keys {
+        for &algorithm in &algorithms {
+            for &period in &periods {
+                let now_counter = unix_secs / period;
+                for offset in -SEARCH_STEPS..=SEARCH_STEPS {
+                    let Some(counter) = now_counter.checked_add_signed(offset) else {
+                        continue;
+                    };
+                    let Some(t) = counter.checked_mul(period) else {
+                        continue;
+                    };
+                    searched += 1;
+                    if totp::code(key, algorithm, digits, period, t)? != value {
+                        continue;
+                    }
+                    let changed = u64::from(*swapped)
+                        + u64::from(Some(algorithm) != service_alg.known())
+                        + u64::from(period != spec.period());
+                    let score = changed * 1000 + offset.unsigned_abs();
+                    if best.as_ref().is_none_or(|(s, _, _)| score < *s) {
+                        best = Some((
+                            score,
+                            Reading {
+                                algorithm,
+                                period,
+                                encoding: *encoding,
+                                offset_steps: offset,
+                            },
+                            *swapped,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    let mut causes = Vec::new();
+    let found = best.map(|(_, reading, swapped)| {
+        if swapped {
+            if let (Some(typed_as), Some(is)) = (reading.encoding, spec.encoding()) {
+                causes.push(Cause::Encoding { typed_as, is });
+            }
+        }
+        if Some(reading.algorithm) != service_alg.known() {
+            causes.push(Cause::Algorithm {
+                token: reading.algorithm,
+                service: service_alg.clone(),
+            });
+        }
+        if reading.period != spec.period() {
+            causes.push(Cause::Period {
+                token: reading.period,
+                service: spec.period(),
+            });
+        }
+        if reading.offset_steps != 0 {
+            causes.push(clock_cause(reading, unix_secs));
+        }
+        reading
+    });
+    if len != usize::try_from(spec.digits()).unwrap_or(usize::MAX) {
+        causes.push(Cause::Digits {
+            token: len,
+            service: spec.digits(),
+        });
+    }
+    match found {
+        None => causes.insert(0, Cause::NoMatch { searched }),
+        Some(_) if causes.is_empty() => causes.push(Cause::Match),
+        Some(_) => {}
+    }
+    Ok(Diagnosis {
+        causes,
+        found,
+        searched,
+    })
+}
+
+/// The clock offset range implied by a match `offset_steps` away from now.
+fn clock_cause(reading: Reading, unix_secs: u64) -> Cause {
+    let period = i128::from(reading.period);
+    let now = i128::from(unix_secs);
+    let counter = now / period + i128::from(reading.offset_steps);
+    let start = counter * period;
+    let clamp = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
+    Cause::Clock {
+        offset_steps: reading.offset_steps,
+        min_secs: clamp(start - now),
+        max_secs: clamp(start + period - 1 - now),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::seed::{parse_input, SeedInput};
+
+    const RFC_SHA1: &[u8] = b"12345678901234567890";
+
+    fn spec(input: &str) -> SeedSpec {
+        match parse_input(input) {
+            SeedInput::Totp(s) => s,
+            SeedInput::Ambiguous(a) => a.resolve(Encoding::Base32),
+            other => panic!("{}", other.kind()),
+        }
+    }
+
+    /// The RFC 6238 SHA1 seed as an otpauth link.
+    fn rfc_link(extra: &str) -> String {
+        format!(
+            "otpauth://totp/RFC:6238?secret={}{extra}",
+            data_encoding::BASE32_NOPAD.encode(RFC_SHA1)
+        )
+    }
+
+    fn code_at(key: &[u8], a: Algorithm, period: u64, t: u64) -> String {
+        totp::format_code(totp::code(key, a, 6, period, t).unwrap(), 6)
+    }
+
+    #[test]
+    fn expected_codes_around_a_time() {
+        // RFC 6238 Appendix B, 8 digits: T=59 is 94287082; T=1111111109 is 07081804.
+        let e = expected_codes(RFC_SHA1, Algorithm::Sha1, 8, 30, 59).unwrap();
+        assert_eq!(e.current.to_string(), "94287082");
+        assert_eq!(e.counter, 1);
+        assert_eq!(e.seconds_left, 1);
+        assert_eq!(
+            e.previous.unwrap().value(),
+            totp::code(RFC_SHA1, Algorithm::Sha1, 8, 30, 29).unwrap()
+        );
+        assert_eq!(
+            e.next.value(),
+            totp::code(RFC_SHA1, Algorithm::Sha1, 8, 30, 60).unwrap()
+        );
+        let e = expected_codes(RFC_SHA1, Algorithm::Sha1, 8, 30, 1111111109).unwrap();
+        assert_eq!(e.current.to_string(), "07081804");
+        // 1111111109 = 37037036 * 30 + 29: one second left.
+        assert_eq!((e.counter, e.seconds_left), (37037036, 1));
+        // Step 0 has no previous code.
+        let e = expected_codes(RFC_SHA1, Algorithm::Sha1, 6, 30, 0).unwrap();
+        assert_eq!(e.previous, None);
+        assert_eq!(e.seconds_left, 30);
+        assert_eq!(
+            e.current.to_string(),
+            code_at(RFC_SHA1, Algorithm::Sha1, 30, 0)
+        );
+        assert!(expected_codes(RFC_SHA1, Algorithm::Sha1, 6, 0, 10).is_err());
+    }
+
+    #[test]
+    fn expected_codes_for_a_spec_and_a_token() {
+        let s = spec(&rfc_link("&digits=8"));
+        let e = expected_codes_for(&s, 1234567890).unwrap();
+        assert_eq!(e.current.to_string(), "89005924"); // RFC 6238 Appendix B
+        let seed = TokenSeed::new(crate::secret::SecretBytes::from_slice(RFC_SHA1)).unwrap();
+        let t = expected_token_codes(&seed, TokenHmac::Sha1, TokenStep::Secs30, 59).unwrap();
+        assert_eq!(t.current.to_string(), "287082"); // protocol.md vector 10
+        let md5 = spec("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=MD5");
+        assert_eq!(
+            expected_codes_for(&md5, 59),
+            Err(VerifyError::UnsupportedAlgorithm { name: "MD5".into() })
+        );
+    }
+
+    #[test]
+    fn a_correct_code_is_a_match() {
+        let s = spec(&rfc_link(""));
+        let now = 1_700_000_000;
+        let d = diagnose(&s, &code_at(RFC_SHA1, Algorithm::Sha1, 30, now), now).unwrap();
+        assert!(d.is_match(), "{d}");
+        assert_eq!(d.found.unwrap().offset_steps, 0);
+        assert_eq!(d.sentence(), "the code is correct for the current time");
+    }
+
+    #[test]
+    fn clock_offset_is_estimated() {
+        let s = spec(&rfc_link(""));
+        let now = 1_700_000_020; // 10 s into a step
+                                 // The token shows the code of two steps ago.
+        let observed = code_at(RFC_SHA1, Algorithm::Sha1, 30, now - 60);
+        let d = diagnose(&s, &observed, now).unwrap();
+        assert_eq!(d.found.unwrap().offset_steps, -2);
+        // Two steps back: the token's time lies in [now-70, now-41].
+        assert_eq!(
+            d.causes,
+            vec![Cause::Clock {
+                offset_steps: -2,
+                min_secs: -70,
+                max_secs: -41
+            }]
+        );
+        assert_eq!(d.sentence(), "the token clock is about 56 s behind");
+        assert!(!d.is_match());
+        // Ahead by 5 steps.
+        let d = diagnose(&s, &code_at(RFC_SHA1, Algorithm::Sha1, 30, now + 150), now).unwrap();
+        assert!(
+            d.sentence()
+                .starts_with("the token clock is about 155 s ahead"),
+            "{d}"
+        );
+        // One step: mentions the step change.
+        let d = diagnose(&s, &code_at(RFC_SHA1, Algorithm::Sha1, 30, now - 30), now).unwrap();
+        assert!(d.sentence().contains("one step"), "{d}");
+    }
+
+    #[test]
+    fn period_mismatch_is_found() {
+        let s = spec(&rfc_link(""));
+        let now = 1_700_000_000;
+        let observed = code_at(RFC_SHA1, Algorithm::Sha1, 60, now);
+        let d = diagnose(&s, &observed, now).unwrap();
+        assert_eq!(
+            d.causes,
+            vec![Cause::Period {
+                token: 60,
+                service: 30
+            }]
+        );
+        assert_eq!(
+            d.sentence(),
+            "the token is set to 60 s but the service uses 30 s"
+        );
+    }
+
+    #[test]
+    fn algorithm_mismatch_is_found() {
+        let s = spec(&rfc_link(""));
+        let now = 1_700_000_000;
+        let observed = code_at(RFC_SHA1, Algorithm::Sha256, 30, now);
+        let d = diagnose(&s, &observed, now).unwrap();
+        assert_eq!(
+            d.causes,
+            vec![Cause::Algorithm {
+                token: Algorithm::Sha256,
+                service: AlgorithmSpec::Known(Algorithm::Sha1)
+            }]
+        );
+        assert_eq!(
+            d.sentence(),
+            "the token is set to SHA256 but the service uses SHA1"
+        );
+    }
+
+    #[test]
+    fn encoding_mismatch_is_found_both_ways() {
+        let now = 1_700_000_000;
+        let text = "ABCDEF234567ABCDEF234567ABCDEF23";
+        // Service: Base32. Token: programmed with the Hex reading.
+        let b32 = spec(&format!("otpauth://totp/A:b?secret={text}"));
+        let hex_key = data_encoding::HEXUPPER.decode(text.as_bytes()).unwrap();
+        let d = diagnose(&b32, &code_at(&hex_key, Algorithm::Sha1, 30, now), now).unwrap();
+        assert_eq!(
+            d.causes,
+            vec![Cause::Encoding {
+                typed_as: Encoding::Hex,
+                is: Encoding::Base32
+            }]
+        );
+        assert_eq!(d.sentence(), "the seed was typed as Hex but is Base32");
+        // Service: Hex (typed, resolved). Token: the Base32 reading.
+        let hex = match parse_input(text) {
+            SeedInput::Ambiguous(a) => a.resolve(Encoding::Hex),
+            other => panic!("{}", other.kind()),
+        };
+        let b32_key = data_encoding::BASE32_NOPAD.decode(text.as_bytes()).unwrap();
+        let d = diagnose(&hex, &code_at(&b32_key, Algorithm::Sha1, 30, now), now).unwrap();
+        assert_eq!(d.sentence(), "the seed was typed as Base32 but is Hex");
+    }
+
+    #[test]
+    fn combined_causes_and_no_match() {
+        let s = spec(&rfc_link(""));
+        let now = 1_700_000_000;
+        let observed = code_at(RFC_SHA1, Algorithm::Sha256, 60, now + 180);
+        let d = diagnose(&s, &observed, now).unwrap();
+        let found = d.found.unwrap();
+        assert_eq!(
+            (found.algorithm, found.period, found.offset_steps),
+            (Algorithm::Sha256, 60, 3)
+        );
+        assert_eq!(d.causes.len(), 3, "{d}");
+        assert!(
+            d.sentence().contains("SHA256")
+                && d.sentence().contains("60 s")
+                && d.sentence().contains("ahead")
+        );
+        // A code from another seed: find the first code no combination gives.
+        let mut n = 0u32;
+        let d = loop {
+            let d = diagnose(&s, &format!("{n:06}"), now).unwrap();
+            if d.found.is_none() {
+                break d;
+            }
+            n += 1;
+        };
+        assert_eq!(d.searched, 2 * 2 * 21);
+        assert!(matches!(d.causes[0], Cause::NoMatch { searched: 84 }));
+        assert!(d.sentence().contains("different seed"));
+    }
+
+    #[test]
+    fn digits_and_bad_codes() {
+        let s = spec(&rfc_link("&digits=8"));
+        let now = 59;
+        // The token shows 6 of the 8 digits: 94287082 → 287082.
+        let d = diagnose(&s, "287 082", now).unwrap();
+        assert_eq!(
+            d.causes,
+            vec![Cause::Digits {
+                token: 6,
+                service: 8
+            }]
+        );
+        for bad in ["12345", "123456789", "12a456", ""] {
+            assert_eq!(diagnose(&s, bad, now), Err(VerifyError::BadCode), "{bad}");
+        }
+    }
+
+    #[test]
+    fn near_the_epoch_offsets_do_not_underflow() {
+        let s = spec(&rfc_link(""));
+        let d = diagnose(&s, &code_at(RFC_SHA1, Algorithm::Sha1, 30, 0), 5).unwrap();
+        assert!(d.is_match());
+        assert!(d.searched < 84);
+    }
+}
