@@ -325,7 +325,7 @@ pub(super) fn parse_typed(text: &str) -> SeedInput {
     }
     let b32 = decode_normalized(&norm, &positions, Encoding::Base32);
     let hex = decode_normalized(&norm, &positions, Encoding::Hex);
-    let result = match (b32, hex) {
+    match (b32, hex) {
         (Ok(_), Ok(_)) => SeedInput::Ambiguous(super::AmbiguousSeed {
             text: SecretString::new(norm.to_string()),
         }),
@@ -340,8 +340,7 @@ pub(super) fn parse_typed(text: &str) -> SeedInput {
                 suggestions,
             })
         }
-    };
-    result
+    }
 }
 
 fn spec_or_refusal(text: &str, encoding: Encoding) -> SeedInput {
