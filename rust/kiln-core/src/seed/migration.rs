@@ -257,7 +257,7 @@ pub(crate) fn decode_payload(buf: &[u8]) -> Result<MigrationBatch, WireError> {
 fn interpret(index: usize, raw: RawAccount) -> MigrationAccount {
     let mut spec = SeedSpec::new(raw.secret.clone(), SeedSource::Migration { index });
     let (prefix, account) = uri::split_label(&raw.name);
-    let explicit = Some(raw.issuer.trim().to_string()).filter(|s| !s.is_empty());
+    let explicit = Some(uri::clean_name(raw.issuer.trim())).filter(|s| !s.is_empty());
     spec.account = account;
     spec.issuer = uri::resolve_issuer(explicit, prefix, &mut spec.warnings);
     spec.algorithm = match raw.algorithm {

@@ -87,12 +87,20 @@ pub(super) fn decode_secret_component(s: &str) -> Zeroizing<Vec<u8>> {
     out
 }
 
+/// Control characters (which could drive a terminal) become U+FFFD in names.
+pub(super) fn clean_name(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
 /// Splits a label (or an export's name) at the first `:` into an issuer prefix
-/// and an account, both trimmed; empty parts become `None`.
+/// and an account, both trimmed; empty parts become `None`. Control characters
+/// are replaced (see [`clean_name`]).
 pub(super) fn split_label(label: &str) -> (Option<String>, Option<String>) {
     let non_empty = |s: &str| {
         let t = s.trim();
-        (!t.is_empty()).then(|| t.to_string())
+        (!t.is_empty()).then(|| clean_name(t))
     };
     match label.split_once(':') {
         Some((prefix, account)) => (non_empty(prefix), non_empty(account)),
@@ -228,7 +236,11 @@ fn parse_otpauth(rest: &str) -> SeedInput {
     let label = decode_component(label_raw, false);
     let (prefix, account) = split_label(&label);
     spec.account = account;
-    let explicit = params.issuer.take().filter(|s| !s.is_empty());
+    let explicit = params
+        .issuer
+        .take()
+        .filter(|s| !s.is_empty())
+        .map(|s| clean_name(&s));
     spec.issuer = resolve_issuer(explicit, prefix, &mut spec.warnings);
 
     if let Some(a) = params.algorithm.take() {
@@ -331,6 +343,14 @@ mod tests {
         assert_eq!(s.issuer(), Some("OnlyIssuer"));
         assert_eq!(s.account(), None);
         assert_eq!(s.display_name(), "OnlyIssuer");
+        // Control characters cannot reach a terminal through a name.
+        let s = totp("otpauth://totp/%1B%5B31mEvil:bob%07?secret=JBSWY3DPEHPK3PXP&issuer=x%0Dy");
+        assert_eq!(s.issuer(), Some("x\u{FFFD}y"));
+        assert_eq!(s.account(), Some("bob\u{FFFD}"));
+        assert!(s
+            .warnings()
+            .iter()
+            .all(|w| !w.to_string().contains('\u{1b}')));
     }
 
     #[test]
