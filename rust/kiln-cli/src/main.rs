@@ -3,8 +3,12 @@
 //! Each subcommand lives in its own module with an `Args` struct and a `run`
 //! function returning an [`exit::Exit`]; this file only dispatches.
 
+mod cmd_codes;
+mod cmd_diagnose;
+mod cmd_inspect;
 mod exit;
 mod input;
+mod seed_in;
 
 use clap::{Parser, Subcommand};
 use exit::Exit;
@@ -40,12 +44,18 @@ pub struct Ctx {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     // Each work item adds its subcommands here, one variant per line.
+    Inspect(cmd_inspect::Args),
+    Codes(cmd_codes::Args),
+    Diagnose(cmd_diagnose::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let ctx = Ctx { json: cli.json };
-    let _ = &ctx;
-    let exit: Exit = match cli.cmd {};
+    let exit: Exit = match cli.cmd {
+        Cmd::Inspect(args) => cmd_inspect::run(args, ctx),
+        Cmd::Codes(args) => cmd_codes::run(args, ctx),
+        Cmd::Diagnose(args) => cmd_diagnose::run(args, ctx),
+    };
     exit.into()
 }

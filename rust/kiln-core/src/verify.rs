@@ -174,8 +174,12 @@ pub enum Cause {
     Encoding { typed_as: Encoding, is: Encoding },
     /// The code read has another length than the service's codes.
     Digits { token: usize, service: u32 },
-    /// No combination searched gives this code.
-    NoMatch { searched: usize },
+    /// No combination searched gives this code (`other_encoding`: the seed was
+    /// also tried in the other text encoding).
+    NoMatch {
+        searched: usize,
+        other_encoding: bool,
+    },
 }
 
 impl Cause {
@@ -225,9 +229,13 @@ impl fmt::Display for Cause {
                 f,
                 "the code has {token} digits but the service uses {service}-digit codes"
             ),
-            Cause::NoMatch { searched } => write!(
+            Cause::NoMatch {
+                searched,
+                other_encoding,
+            } => write!(
                 f,
-                "the code matches none of the {searched} settings tried (clock ±{SEARCH_STEPS} steps, SHA1/SHA256, 30/60 s, both seed encodings): the token probably holds a different seed"
+                "the code matches none of the {searched} settings tried (clock ±{SEARCH_STEPS} steps, SHA1/SHA256, 30/60 s{}): the token probably holds a different seed",
+                if *other_encoding { ", seed as Base32 and as Hex" } else { "" }
             ),
         }
     }
@@ -386,7 +394,13 @@ pub fn diagnose(spec: &SeedSpec, observed: &str, unix_secs: u64) -> Result<Diagn
         });
     }
     match found {
-        None => causes.insert(0, Cause::NoMatch { searched }),
+        None => causes.insert(
+            0,
+            Cause::NoMatch {
+                searched,
+                other_encoding: keys.len() > 1,
+            },
+        ),
         Some(_) if causes.is_empty() => causes.push(Cause::Match),
         Some(_) => {}
     }
@@ -616,7 +630,13 @@ mod tests {
             n += 1;
         };
         assert_eq!(d.searched, 2 * 2 * 21);
-        assert!(matches!(d.causes[0], Cause::NoMatch { searched: 84 }));
+        assert!(matches!(
+            d.causes[0],
+            Cause::NoMatch {
+                searched: 84,
+                other_encoding: false
+            }
+        ));
         assert!(d.sentence().contains("different seed"));
     }
 

@@ -1,0 +1,126 @@
+//! Shared by `kiln codes` and `kiln diagnose`: read one seed from stdin, settle
+//! the choices a seed can leave open (Base32 or Hex, which export account) and
+//! apply the user's parameter overrides. Errors go to stderr in plain words.
+
+use crate::exit::Exit;
+use crate::input::{read_secret, InputError};
+use kiln_core::params::Algorithm;
+use kiln_core::seed::{parse_input, Encoding, SeedInput, SeedSpec};
+
+pub const PROMPT: &str = "Paste the otpauth:// link or type the seed (input is hidden): ";
+
+/// How to read a typed seed that is valid as both Base32 and Hex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EncodingArg {
+    Base32,
+    Hex,
+}
+
+impl From<EncodingArg> for Encoding {
+    fn from(e: EncodingArg) -> Self {
+        match e {
+            EncodingArg::Base32 => Encoding::Base32,
+            EncodingArg::Hex => Encoding::Hex,
+        }
+    }
+}
+
+pub fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
+    s.parse::<Algorithm>().map_err(|e| e.to_string())
+}
+
+/// Options for commands that compute codes from one seed.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SeedOpts {
+    /// If the typed seed could be Base32 or Hex, read it as this.
+    #[arg(long, value_enum, value_name = "ENCODING")]
+    pub encoding: Option<EncodingArg>,
+
+    /// For a Google Authenticator export: use account number N (as listed by `kiln inspect`).
+    #[arg(long, value_name = "N")]
+    pub account: Option<usize>,
+
+    /// Use this algorithm instead of what the link says (SHA1, SHA256, SHA512).
+    #[arg(long, value_parser = parse_algorithm, value_name = "NAME")]
+    pub algorithm: Option<Algorithm>,
+
+    /// Use this time step in seconds instead of what the link says (usually 30 or 60).
+    #[arg(long, value_name = "SECONDS")]
+    pub period: Option<u64>,
+
+    /// Use this many digits instead of what the link says (6 to 8).
+    #[arg(long, value_name = "N")]
+    pub digits: Option<u32>,
+}
+
+/// Prints a plain-language error on stderr.
+pub fn fail(msg: impl std::fmt::Display) {
+    eprintln!("kiln: {msg}");
+}
+
+/// Reads stdin (or the hidden prompt) and maps input errors to exit codes.
+pub fn read_input() -> Result<kiln_core::secret::SecretString, Exit> {
+    read_secret(PROMPT).map_err(|e| {
+        fail(&e);
+        match e {
+            InputError::Io(_) => Exit::Failure,
+            InputError::TooLarge | InputError::NotText | InputError::Empty => Exit::InputRefused,
+        }
+    })
+}
+
+/// Reads one seed and settles it to a single [`SeedSpec`], or explains why not.
+pub fn load_spec(opts: &SeedOpts) -> Result<SeedSpec, Exit> {
+    let text = read_input()?;
+    let mut spec = match parse_input(text.expose()) {
+        SeedInput::Totp(spec) => spec,
+        SeedInput::Ambiguous(amb) => match opts.encoding {
+            Some(e) => amb.resolve(e.into()),
+            None => {
+                fail(format_args!(
+                    "this seed is valid both as Base32 ({} bits) and as Hex ({} bits); say which with --encoding base32 or --encoding hex",
+                    amb.bits(Encoding::Base32),
+                    amb.bits(Encoding::Hex)
+                ));
+                return Err(Exit::InputRefused);
+            }
+        },
+        SeedInput::Migration(batch) => {
+            let n = batch.accounts.len();
+            match opts.account {
+                Some(i) if (1..=n).contains(&i) => match batch.accounts.into_iter().nth(i - 1) {
+                    Some(a) => a.spec,
+                    None => return Err(Exit::Failure),
+                },
+                Some(i) => {
+                    fail(format_args!(
+                        "this export holds {n} account(s); --account {i} is not one of 1 to {n}"
+                    ));
+                    return Err(Exit::Usage);
+                }
+                None => {
+                    fail(format_args!(
+                        "this is a Google Authenticator export with {n} account(s); choose one with --account N (kiln inspect lists them)"
+                    ));
+                    return Err(Exit::InputRefused);
+                }
+            }
+        }
+        SeedInput::Refused(r) => {
+            fail(r);
+            return Err(Exit::InputRefused);
+        }
+    };
+    spec.override_params(opts.algorithm, opts.digits, opts.period);
+    Ok(spec)
+}
+
+/// The current Unix time, or `at` when given.
+pub fn now_or(at: Option<u64>) -> u64 {
+    at.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    })
+}
