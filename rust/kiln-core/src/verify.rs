@@ -291,7 +291,8 @@ fn parse_code(observed: &str) -> Result<(u32, usize), VerifyError> {
 /// in the other encoding) as the other encoding; the service's algorithm, SHA1
 /// and SHA256; the service's period, 30 s and 60 s; ±[`SEARCH_STEPS`] steps.
 /// The combination that changes the fewest settings wins, then the smallest
-/// clock offset. With 6-digit codes a chance match is about 1 in 2,500 searches.
+/// clock offset. At most 378 combinations are tried, so with 6-digit codes a
+/// chance match happens in under 1 in 2,600 diagnoses.
 pub fn diagnose(spec: &SeedSpec, observed: &str, unix_secs: u64) -> Result<Diagnosis, VerifyError> {
     let (value, len) = parse_code(observed)?;
     let digits = u8::try_from(len).map_err(|_| VerifyError::BadCode)?;
