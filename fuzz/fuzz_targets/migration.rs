@@ -10,7 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let b64 = base64::engine::general_purpose::STANDARD.encode(data);
     let link = format!(
         "otpauth-migration://offline?data={}",
-        b64.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+        b64.replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D")
     );
     if let SeedInput::Migration(batch) = parse_input(&link) {
         for account in &batch.accounts {

@@ -255,7 +255,7 @@ pub(crate) fn decode_payload(buf: &[u8]) -> Result<MigrationBatch, WireError> {
 }
 
 fn interpret(index: usize, raw: RawAccount) -> MigrationAccount {
-    let mut spec = SeedSpec::new(raw.secret.clone(), SeedSource::Migration { index });
+    let mut spec = SeedSpec::new(raw.secret, SeedSource::Migration { index });
     let (prefix, account) = uri::split_label(&raw.name);
     let explicit = Some(uri::clean_name(raw.issuer.trim())).filter(|s| !s.is_empty());
     spec.account = account;
