@@ -230,7 +230,9 @@ impl SeedSpec {
     }
 
     /// Replaces what the service asks for (e.g. the user knows better than a
-    /// typed seed's defaults). Read problems about a replaced parameter are dropped.
+    /// typed seed's defaults); `None` keeps a value. Read problems about a
+    /// replaced parameter are dropped; the "assumed defaults" warning only when
+    /// all three are given.
     pub fn override_params(
         &mut self,
         algorithm: Option<Algorithm>,
@@ -252,7 +254,9 @@ impl SeedSpec {
             self.read_problems
                 .retain(|q| !q.is_about_parameter("period"));
         }
-        self.warnings.retain(|w| *w != Warning::AssumedDefaults);
+        if algorithm.is_some() && digits.is_some() && period.is_some() {
+            self.warnings.retain(|w| *w != Warning::AssumedDefaults);
+        }
     }
 
     /// Everything that keeps this seed off a token, each a plain sentence via
@@ -813,6 +817,15 @@ mod tests {
         assert_eq!(spec.problems().len(), 2);
         spec.override_params(Some(Algorithm::Sha256), Some(6), Some(60));
         assert!(spec.problems().is_empty());
+        // Typed seeds: the defaults warning stays until every setting is given.
+        let mut typed = totp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        typed.override_params(None, None, None);
+        assert!(typed.warnings().contains(&Warning::AssumedDefaults));
+        typed.override_params(None, None, Some(60));
+        assert!(typed.warnings().contains(&Warning::AssumedDefaults));
+        assert_eq!(typed.period(), 60);
+        typed.override_params(Some(Algorithm::Sha1), Some(6), Some(60));
+        assert!(!typed.warnings().contains(&Warning::AssumedDefaults));
         assert_eq!(spec.algorithm(), &AlgorithmSpec::Known(Algorithm::Sha256));
         assert_eq!(spec.period(), 60);
     }
