@@ -24,7 +24,7 @@ mod prop_tests;
 mod real_world_tests;
 
 pub use migration::{MigrationAccount, MigrationBatch, OtpKind};
-pub use text::{Encoding, LookAlike};
+pub use text::{DecodeError, Encoding, LookAlike};
 
 use crate::params::{Algorithm, SeedLengthError, TokenHmac, TokenSeed, TokenStep, MAX_SEED_BYTES};
 use crate::secret::{SecretBytes, SecretString};
@@ -540,13 +540,13 @@ pub enum Refusal {
     MissingSecret,
     /// The link's secret is not valid Base32.
     InvalidLinkSecret {
-        reason: text::DecodeError,
+        reason: DecodeError,
         suggestions: Vec<LookAlike>,
     },
     /// Typed text that is neither Base32 nor Hex.
     InvalidTypedSeed {
-        base32: text::DecodeError,
-        hex: text::DecodeError,
+        base32: DecodeError,
+        hex: DecodeError,
         suggestions: Vec<LookAlike>,
     },
     /// Typed text that is a 6-8 digit number: a one-time code, not a seed.
