@@ -69,7 +69,8 @@ impl SeedInput {
 /// Reads any text a user can bring: an `otpauth://` link, an
 /// `otpauth-migration://` export, or a typed Base32/Hex seed.
 ///
-/// Surrounding whitespace is ignored. Never panics, never logs.
+/// Surrounding whitespace and a leading byte-order mark are ignored. Never
+/// panics, never logs.
 pub fn parse_input(input: &str) -> SeedInput {
     if input
         .chars()
@@ -77,7 +78,8 @@ pub fn parse_input(input: &str) -> SeedInput {
     {
         return SeedInput::Refused(Refusal::Binary);
     }
-    let trimmed = input.trim();
+    // A byte-order mark (some QR apps and editors add one) is not content.
+    let trimmed = input.trim().trim_start_matches('\u{FEFF}').trim();
     if trimmed.is_empty() {
         return SeedInput::Refused(Refusal::Empty);
     }
@@ -715,6 +717,11 @@ mod tests {
         assert_eq!(refusal("JBSW\u{0}Y3DP"), Refusal::Binary);
         assert_eq!(refusal("\u{1b}[31m"), Refusal::Binary);
         assert_eq!(refusal("ab\u{FFFD}cd"), Refusal::Binary);
+        assert_eq!(refusal("\u{FEFF}"), Refusal::Empty);
+        assert_eq!(
+            totp("\u{FEFF}otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP").issuer(),
+            Some("A")
+        );
     }
 
     #[test]
