@@ -9,13 +9,17 @@
 //! - [`seed`]: seed input: otpauth links, Google Authenticator exports, typed
 //!   Base32/Hex, refusals, and the token capability check.
 //! - [`verify`]: expected codes around a time, and mismatch diagnosis.
+//! - [`clock`]: sub-second drift measurement of the token clock, drift advice and
+//!   the precise clock-set planner (pure arithmetic on timestamps).
 //!
 //! Further modules (seed input, protocol, sessions, clock) are added by their own
 //! work items; each keeps to the same rules: no panics on input paths, typed errors
 //! with messages a field user can act on, nothing secret in `Debug` or logs.
 
+pub mod clock;
 pub mod params;
 pub mod secret;
 pub mod seed;
+pub mod time;
 pub mod totp;
 pub mod verify;
