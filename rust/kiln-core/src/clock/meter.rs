@@ -41,8 +41,6 @@ pub struct MeterConfig {
     pub max_extra_us: i64,
     /// Minimum gap between an answer and the next scheduled send (host scheduling).
     pub lead_us: i64,
-    /// Scheduling weight of one exchange, in µs of waiting it is worth avoiding.
-    pub exchange_cost_us: i64,
 }
 
 impl MeterConfig {
@@ -54,12 +52,11 @@ impl MeterConfig {
             max_polls: 8,
             max_extra_us: 1_200_000,
             lead_us: 2_000,
-            exchange_cost_us: 60_000,
         }
     }
 
     /// Refine to ±15 ms (or as close as the round trip allows) within 2.5 s and
-    /// 12 exchanges.
+    /// 12 exchanges (before a precise set).
     pub fn precise() -> Self {
         MeterConfig {
             mode: MeterMode::Precise {
@@ -69,7 +66,19 @@ impl MeterConfig {
             max_polls: 12,
             max_extra_us: 2_500_000,
             lead_us: 2_000,
-            exchange_cost_us: 60_000,
+        }
+    }
+}
+
+impl MeterConfig {
+    /// The confirmation after a precise set: like [`MeterConfig::precise`] but
+    /// within 1.2 s and 6 exchanges (use with [`DriftMeter::with_hint`]; the next
+    /// second boundary after a set is about one second away).
+    pub fn confirm() -> Self {
+        MeterConfig {
+            max_polls: 6,
+            max_extra_us: 1_200_000,
+            ..MeterConfig::precise()
         }
     }
 }
@@ -203,7 +212,7 @@ impl DriftMeter {
             return done;
         };
         let plan = Plan::new(&self.cfg, lat, self.last_received, self.first_received);
-        let center = match self.cfg.mode {
+        let send = match self.cfg.mode {
             MeterMode::Advice(adv) => {
                 // Reference trust does not change what is measured.
                 let probe = Reference::trusted(ReferenceSource::Simulator);
@@ -211,7 +220,7 @@ impl DriftMeter {
                     return done;
                 }
                 adv.straddled(&est)
-                    .map(|t| plan.next_instant_of_phase(-t))
+                    .map(|t| plan.threshold_test(t))
                     .min()
             }
             MeterMode::Precise {
@@ -220,17 +229,13 @@ impl DriftMeter {
                 if est.half_width_us() <= target_half_width_us {
                     return done;
                 }
-                let sched = self
-                    .hint
-                    .and_then(|h| est.intersect(h).ok())
-                    .unwrap_or(est);
-                plan.best_split(&sched)
+                let left = self.cfg.max_polls - self.extra_exchanges();
+                plan.precise_center(&est, self.hint.as_ref(), left, target_half_width_us)
+                    .map(|c| c - plan.to_center)
             }
         };
-        match center {
-            Some(c) if plan.within_budget(c) => MeterStep::Poll {
-                not_before: c - plan.to_center,
-            },
+        match send {
+            Some(s) if plan.within_budget(s) => MeterStep::Poll { not_before: s },
             _ => done,
         }
     }
@@ -238,97 +243,123 @@ impl DriftMeter {
 
 /// Scheduling arithmetic for one decision.
 struct Plan {
-    now: UnixMicros,
+    /// Earliest send.
+    first_send: UnixMicros,
     /// Send → middle of the processing window.
     to_center: i64,
+    /// Typical round trip.
+    rtt: i64,
+    /// Minimum gap between an answer and the next send.
+    lead: i64,
+    /// A round trip long enough to be nearly sure (largest seen + 1/8 + 1 ms).
+    rtt_safe: i64,
     /// Expected width of a processing window.
     window: i64,
-    /// Earliest reachable processing-window centre.
-    earliest: UnixMicros,
     /// Latest acceptable expected answer.
     deadline: UnixMicros,
-    exchange_cost: i64,
 }
-
-/// Candidate split points per second-boundary occurrence.
-const GRID: i64 = 48;
-/// A poll expected to yield less information than this is not worth sending.
-const MIN_BITS: f64 = 0.05;
 
 impl Plan {
     fn new(cfg: &MeterConfig, lat: Latency, now: UnixMicros, first: UnixMicros) -> Self {
-        let to_center = lat.median_rtt_us / 2;
-        let window = (lat.median_rtt_us - 2 * cfg.margin_us.max(0)).max(0);
+        let rtt = lat.median_rtt_us;
         Plan {
-            now,
-            to_center,
-            window,
-            earliest: now + cfg.lead_us.max(0) + to_center,
+            first_send: now + cfg.lead_us.max(0),
+            to_center: rtt / 2,
+            rtt,
+            lead: cfg.lead_us.max(0),
+            rtt_safe: lat.max_rtt_us + lat.max_rtt_us / 8 + 1_000,
+            window: (rtt - 2 * cfg.margin_us.max(0)).max(0),
             deadline: first.saturating_add(cfg.max_extra_us),
-            exchange_cost: cfg.exchange_cost_us.max(0),
         }
     }
 
-    /// The answer to a poll centred at `c` is expected within the time budget.
-    fn within_budget(&self, c: UnixMicros) -> bool {
-        c + self.to_center <= self.deadline
+    /// The answer to a poll sent at `send` is expected within the time budget.
+    fn within_budget(&self, send: UnixMicros) -> bool {
+        send + self.rtt <= self.deadline
     }
 
-    /// First reachable instant `c ≥ earliest` with `c ≡ phase (mod 1 s)`: where a
-    /// token whose offset is `−phase` changes second.
-    fn next_instant_of_phase(&self, phase: i64) -> UnixMicros {
-        self.earliest + (phase - self.earliest).rem_euclid(MICROS_PER_SEC)
-    }
-
-    /// Expected information (bits) of a poll centred at `c` on the boundary arc
-    /// `(a, b]`, assuming the boundary is uniform on the arc.
-    fn bits(&self, a: i64, b: i64, c: i64) -> f64 {
-        let w = (b - a) as f64;
-        let half = self.window / 2;
-        let p = ((c - a) as f64 / w).clamp(0.0, 1.0);
-        let if_ticked = ((c + half).min(b) - a).max(1) as f64;
-        let if_not = (b - (c - half).max(a)).max(1) as f64;
-        let mut bits = 0.0;
-        if p > 0.0 {
-            bits += p * (w / if_ticked).log2().max(0.0);
+    /// Send time of the poll that decides threshold `t` soonest. A token with offset
+    /// exactly `t` changes second at instants `τ ≡ −t (mod 1 s)`. A whole exchange
+    /// just before such a τ that sees the new second proves θ ≥ t; one just after τ
+    /// that still sees the old second proves θ < t.
+    fn threshold_test(&self, t: i64) -> UnixMicros {
+        let start = self.first_send;
+        let tau_next = start + (-t - start).rem_euclid(MICROS_PER_SEC);
+        let tau_prev = tau_next - MICROS_PER_SEC;
+        if start - tau_prev <= self.rtt_safe {
+            start // just past τ: a window starting now lies after it
+        } else if start + self.rtt_safe <= tau_next {
+            tau_next - self.rtt_safe // a whole window fits before τ
+        } else {
+            tau_next // no room before τ: start right after it
         }
-        if p < 1.0 {
-            bits += (1.0 - p) * (w / if_not).log2().max(0.0);
-        }
-        bits
     }
 
-    /// The poll centre with the most information per unit of cost, among the next
-    /// two occurrences of the boundary arc; `None` if nothing is worth it.
-    fn best_split(&self, sched: &DriftEstimate) -> Option<UnixMicros> {
+    /// Centre of the next processing window in precise mode (see `docs/clock.md`).
+    ///
+    /// Works on the next reachable occurrence `(a, b]` of the second boundary. A
+    /// window starting at `a + σ` either sees the new second (the boundary is then
+    /// within `σ + w`) or advances `a` by `σ`. With `p` polls left, σ is a sweep
+    /// spacing `u` when `p` polls of spacing `u` cover the arc; otherwise a longer
+    /// forward step `(p − 1)·u − w`, sized so that a boundary found behind it can
+    /// be swept with the remaining polls one second later. When two windows would
+    /// span the arc, one window is centred on it (bisection).
+    fn precise_center(
+        &self,
+        est: &DriftEstimate,
+        hint: Option<&DriftEstimate>,
+        polls_left: u32,
+        target_half_width: i64,
+    ) -> Option<UnixMicros> {
+        let w = self.window.max(1);
+        if est.width_us() <= w + w / 10 {
+            return None; // windows this wide cannot narrow it further
+        }
+        // The hint, widened by a window each side, steers placement while it
+        // agrees with the readings and still leaves room to measure.
+        let sched = hint
+            .map(|h| DriftEstimate::around(h.midpoint_us(), h.half_width_us() + w))
+            .and_then(|h| est.intersect(h).ok())
+            .filter(|s| s.width_us() >= w)
+            .unwrap_or(*est);
+        let start = self.first_send; // earliest window start
         // Boundary instants of the k-th second: (k·S − hi, k·S − lo].
-        let k0 = (self.earliest + sched.lo_us()).div_euclid(MICROS_PER_SEC);
-        let width = sched.width_us();
-        let mut best: Option<(f64, f64, UnixMicros)> = None;
-        for k in k0..k0 + 2 {
-            let a = k * MICROS_PER_SEC - sched.hi_us();
-            let b = k * MICROS_PER_SEC - sched.lo_us();
-            if b < self.earliest {
-                continue;
+        let mut k = (start + sched.lo_us()).div_euclid(MICROS_PER_SEC);
+        let (a, b) = loop {
+            let ks = k * MICROS_PER_SEC;
+            let (a, b) = (ks - sched.hi_us(), ks - sched.lo_us());
+            if b - a.max(start) >= (w / 2).min(sched.width_us()) {
+                break (a, b);
             }
-            let grid = (1..GRID).map(|j| a + width * j / GRID);
-            let now_point = (a < self.earliest && self.earliest < b).then_some(self.earliest);
-            for c in grid.chain(now_point) {
-                if c < self.earliest || !self.within_budget(c) {
-                    continue;
-                }
-                let bits = self.bits(a, b, c);
-                if bits < MIN_BITS {
-                    continue;
-                }
-                let cost = (c - self.now + self.to_center + self.exchange_cost).max(1) as f64;
-                let score = bits / cost;
-                if best.is_none_or(|(s, _, _)| score > s) {
-                    best = Some((score, bits, c));
-                }
-            }
+            k += 1;
+        };
+        let a_eff = a.max(start);
+        let width = b - a_eff;
+        if width <= 2 * w {
+            return Some((a_eff + width / 2).max(start + self.to_center));
         }
-        best.map(|(_, _, c)| c)
+        let p = i64::from(polls_left.max(1));
+        // Consecutive windows start at least a round trip (plus lead) apart.
+        let u = (self.rtt + self.lead)
+            .max(2 * (width + p * w) / (p * (p + 1)))
+            .max(2 * target_half_width - w);
+        // A forward step only pays if a boundary found behind it can be swept one
+        // second later within the budget; otherwise sweep what is left, coarser if
+        // the polls left demand it.
+        let ladder = (p - 1) * u - w;
+        let next_cycle_ok = a_eff + ladder + MICROS_PER_SEC + self.rtt <= self.deadline;
+        let sigma = if width <= p * u || !next_cycle_ok || ladder <= u {
+            u.max(width / p)
+        } else {
+            ladder
+        }
+        .min(width / 2);
+        // Where the hint cut the arc short, the arc's start is only expected, not
+        // measured: begin there, so that a window that still sees the old second
+        // proves it.
+        let from = if sched.hi_us() < est.hi_us() { a } else { a + sigma };
+        let window_start = from.max(start);
+        Some(window_start + self.to_center)
     }
 }
 
@@ -363,6 +394,7 @@ mod tests {
         let mut sends = vec![start];
         let mut step = m.on_reading(link.exchange(start)).unwrap();
         loop {
+            eprintln!("{step:?} {:?}", m.estimate());
             match step {
                 MeterStep::Done(e) => {
                     assert!(m.is_done());
@@ -389,7 +421,8 @@ mod tests {
     #[test]
     fn advice_mode_stops_after_one_reading_when_decided() {
         for theta in [0, 500_000, -1_200_000, 7_300_000, -150_250_000, 45_000_000] {
-            let (e, sends) = run(MeterConfig::advice(AdviceConfig::default()), &link(theta), BASE);
+            let cfg = MeterConfig::advice(AdviceConfig::default());
+            let (e, sends) = run(cfg, &link(theta), BASE + 500_000);
             assert_eq!(sends.len(), 1, "theta {theta}");
             assert!(e.contains(theta));
         }
@@ -398,7 +431,7 @@ mod tests {
     #[test]
     fn advice_mode_decides_a_straddling_interval_within_budget() {
         // θ = 2.3 s read at BASE + 0.5: first interval ≈ [1.48, 2.5) straddles 2 s.
-        for (theta, start) in [(2_300_000, BASE + 500_000), (1_800_000, BASE + 100_000)] {
+        for (theta, start) in [(2_300_000, BASE + 500_000), (1_800_000, BASE + 300_000)] {
             let cfg = MeterConfig::advice(AdviceConfig::default());
             let (e, sends) = run(cfg, &link(theta), start);
             assert!(sends.len() > 1, "needed a poll");
