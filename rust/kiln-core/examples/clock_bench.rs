@@ -103,7 +103,9 @@ impl World {
     fn link(&mut self, send: i64, act_at: f64) -> (i64, i64) {
         self.exchanges += 1;
         let rtt_ms = match self.rtt {
-            RttModel::Spread { jitter, .. } => self.base_rtt * self.rng.range(1.0 - jitter, 1.0 + jitter),
+            RttModel::Spread { jitter, .. } => {
+                self.base_rtt * self.rng.range(1.0 - jitter, 1.0 + jitter)
+            }
             RttModel::Around { mean, pm } => self.rng.range(mean - pm, mean + pm),
         };
         let rtt = (rtt_ms * 1000.0).round() as i64;
@@ -159,8 +161,53 @@ fn measure(world: &mut World, mut meter: DriftMeter, start: i64) -> (DriftMeter,
     }
 }
 
+/// What one measured, planned and confirmed set did.
+struct Flow {
+    pre: DriftEstimate,
+    pre_exchanges: u32,
+    pre_time: i64,
+    wait: i64,
+    residual: i64,
+    confirm: DriftEstimate,
+    confirm_exchanges: u32,
+    confirm_time: i64,
+}
+
+/// GET INFO (+ meter) → authentication → planned WRITE CONFIG → WRITE SEED →
+/// GET INFO (+ hinted confirmation meter).
+fn sync_flow(w: &mut World, pre_cfg: MeterConfig, start: i64) -> Flow {
+    let (m, pre) = measure(w, DriftMeter::new(pre_cfg), start);
+    let lat = m.latency().unwrap_or_else(|| panic!("no latency"));
+    let last = m.last_received().unwrap_or(start);
+    // GET CHALLENGE + EXTERNAL AUTHENTICATE, then plan.
+    let now = last + 2 * lat.median_rtt_us + 1_000;
+    let plan = plan_write(now, &lat, &pre, &SetConfig::default())
+        .unwrap_or_else(|err| panic!("plan failed: {err}"));
+    let sent = w.host_send(plan.send_at);
+    let answered = w.write(sent, plan.time_value);
+    let residual = w.theta;
+    // WRITE SEED takes one more exchange before the confirming GET INFO.
+    let confirm_start = answered + lat.median_rtt_us + 1_000;
+    let hint = plan.confirm_hint(sent, &lat);
+    let confirm_meter = DriftMeter::new(MeterConfig::confirm()).with_hint(hint);
+    let (cm, confirm) = measure(w, confirm_meter, confirm_start);
+    Flow {
+        pre,
+        pre_exchanges: m.extra_exchanges(),
+        pre_time: m.extra_time_us(),
+        wait: sent - now,
+        residual,
+        confirm,
+        confirm_exchanges: cm.extra_exchanges(),
+        confirm_time: cm.extra_time_us(),
+    }
+}
+
 #[derive(Default)]
 struct Samples {
+    fast_residual: Vec<f64>,
+    fast_exchanges: Vec<f64>,
+    fast_time: Vec<f64>,
     drift_err: Vec<f64>,
     sync_residual: Vec<f64>,
     residual_meas_err: Vec<f64>,
@@ -212,40 +259,33 @@ fn run_scenario(sc: &Scenario, rng: &mut Rng) -> Samples {
 
         // --- ours: precise measurement, planned set, confirmation ---
         let mut w = World::new(&mut Rng(world_seed), sc.rtt);
-        let (m, e) = measure(&mut w, DriftMeter::new(MeterConfig::precise()), start);
-        if e.contains(truth) {
+        let f = sync_flow(&mut w, MeterConfig::precise(), start);
+        if f.pre.contains(truth) {
             out.contained += 1;
         }
-        out.drift_err.push(ms((e.midpoint_us() - truth).abs()));
-        let measured_until = start + m.extra_time_us() + m.latency().map_or(0, |l| l.min_rtt_us);
-        let now = measured_until + 1_000;
-        let lat = m.latency().unwrap_or_else(|| panic!("no latency"));
-        let plan = plan_write(now, &lat, &e, &SetConfig::default())
-            .unwrap_or_else(|err| panic!("plan failed: {err}"));
-        let sent = w.host_send(plan.send_at);
-        let answered = w.write(sent, plan.time_value);
-        let residual_truth = w.theta;
-        out.sync_residual.push(ms(residual_truth.abs()));
-        let hint = plan.confirm_hint(sent, &lat);
-        let confirm = DriftMeter::new(MeterConfig::confirm()).with_hint(hint);
-        let (cm, ce) = measure(&mut w, confirm, answered + 1_000);
+        out.drift_err.push(ms((f.pre.midpoint_us() - truth).abs()));
+        out.sync_residual.push(ms(f.residual.abs()));
         out.residual_meas_err
-            .push(ms((ce.midpoint_us() - residual_truth).abs()));
+            .push(ms((f.confirm.midpoint_us() - f.residual).abs()));
         out.extra_exchanges
-            .push(f64::from(m.extra_exchanges() + cm.extra_exchanges()));
-        let waited = sent - now; // waiting for the planned send instant
-        out.pre_exchanges.push(f64::from(m.extra_exchanges()));
-        out.pre_time.push(ms(m.extra_time_us()));
-        out.pre_half.push(e.half_width_ms());
-        out.wait.push(ms(waited));
-        out.confirm_exchanges.push(f64::from(cm.extra_exchanges()));
-        out.confirm_time.push(ms(cm.extra_time_us()));
-        out.confirm_half.push(ce.half_width_ms());
-        if std::env::var_os("CLOCK_BENCH_TRACE").is_some() {
-            eprintln!("session: pre ±{} confirm ±{}", e.half_width_ms(), ce.half_width_ms());
-        }
+            .push(f64::from(f.pre_exchanges + f.confirm_exchanges));
         out.extra_time
-            .push(ms(m.extra_time_us() + waited + cm.extra_time_us()));
+            .push(ms(f.pre_time + f.wait + f.confirm_time));
+        out.pre_exchanges.push(f64::from(f.pre_exchanges));
+        out.pre_time.push(ms(f.pre_time));
+        out.pre_half.push(f.pre.half_width_ms());
+        out.wait.push(ms(f.wait));
+        out.confirm_exchanges.push(f64::from(f.confirm_exchanges));
+        out.confirm_time.push(ms(f.confirm_time));
+        out.confirm_half.push(f.confirm.half_width_ms());
+
+        // --- ours, fast: advice-only measurement before the same set ---
+        let mut w = World::new(&mut Rng(world_seed), sc.rtt);
+        let f = sync_flow(&mut w, MeterConfig::advice(adv_cfg), start);
+        out.fast_residual.push(ms(f.residual.abs()));
+        out.fast_exchanges
+            .push(f64::from(f.pre_exchanges + f.confirm_exchanges));
+        out.fast_time.push(ms(f.pre_time + f.wait + f.confirm_time));
 
         // --- naive: one read, truncated host second, arbitrary send moment ---
         let mut w = World::new(&mut Rng(world_seed), sc.rtt);
@@ -318,23 +358,92 @@ fn main() {
         println!("### {}\n", sc.name);
         println!("| metric | mean | p50 | p99 | max |");
         println!("|---|---|---|---|---|");
-        println!("{}", row("ours: drift error, ms (precise meter)", &mut s.drift_err));
-        println!("{}", row("naive: drift error, ms (single read)", &mut s.naive_drift_err));
-        println!("{}", row("ours: residual after sync, ms", &mut s.sync_residual));
-        println!("{}", row("naive: residual after sync, ms", &mut s.naive_residual));
-        println!("{}", row("ours: residual measurement error, ms", &mut s.residual_meas_err));
-        println!("{}", row("ours: extra exchanges (measure + confirm)", &mut s.extra_exchanges));
-        println!("{}", row("ours: extra time, ms (measure + wait + confirm)", &mut s.extra_time));
-        println!("{}", row("precise meter: extra exchanges", &mut s.pre_exchanges));
+        println!(
+            "{}",
+            row("ours: drift error, ms (precise meter)", &mut s.drift_err)
+        );
+        println!(
+            "{}",
+            row(
+                "naive: drift error, ms (single read)",
+                &mut s.naive_drift_err
+            )
+        );
+        println!(
+            "{}",
+            row("ours: residual after sync, ms", &mut s.sync_residual)
+        );
+        println!(
+            "{}",
+            row("naive: residual after sync, ms", &mut s.naive_residual)
+        );
+        println!(
+            "{}",
+            row(
+                "ours: residual measurement error, ms",
+                &mut s.residual_meas_err
+            )
+        );
+        println!(
+            "{}",
+            row(
+                "ours: extra exchanges (measure + confirm)",
+                &mut s.extra_exchanges
+            )
+        );
+        println!(
+            "{}",
+            row(
+                "ours: extra time, ms (measure + wait + confirm)",
+                &mut s.extra_time
+            )
+        );
+        println!(
+            "{}",
+            row("precise meter: extra exchanges", &mut s.pre_exchanges)
+        );
         println!("{}", row("precise meter: extra time, ms", &mut s.pre_time));
-        println!("{}", row("precise meter: ± half-width, ms", &mut s.pre_half));
+        println!(
+            "{}",
+            row("precise meter: ± half-width, ms", &mut s.pre_half)
+        );
         println!("{}", row("wait for the planned send, ms", &mut s.wait));
-        println!("{}", row("confirm meter: extra exchanges", &mut s.confirm_exchanges));
-        println!("{}", row("confirm meter: extra time, ms", &mut s.confirm_time));
-        println!("{}", row("confirm meter: ± half-width, ms", &mut s.confirm_half));
-        println!("{}", row("advice meter: extra exchanges", &mut s.advice_exchanges));
-        println!("{}", row("advice meter: extra time, ms", &mut s.advice_time));
-        println!("{}", row("advice meter: drift error, ms", &mut s.advice_err));
+        println!(
+            "{}",
+            row("confirm meter: extra exchanges", &mut s.confirm_exchanges)
+        );
+        println!(
+            "{}",
+            row("confirm meter: extra time, ms", &mut s.confirm_time)
+        );
+        println!(
+            "{}",
+            row("confirm meter: ± half-width, ms", &mut s.confirm_half)
+        );
+        println!(
+            "{}",
+            row(
+                "ours, fast (advice meter before the set): residual after sync, ms",
+                &mut s.fast_residual
+            )
+        );
+        println!(
+            "{}",
+            row("ours, fast: extra exchanges", &mut s.fast_exchanges)
+        );
+        println!("{}", row("ours, fast: extra time, ms", &mut s.fast_time));
+        println!(
+            "{}",
+            row("advice meter: extra exchanges", &mut s.advice_exchanges)
+        );
+        println!(
+            "{}",
+            row("advice meter: extra time, ms", &mut s.advice_time)
+        );
+        println!(
+            "{}",
+            row("advice meter: drift error, ms", &mut s.advice_err)
+        );
         println!(
             "\ntrue offset inside the precise interval: {}/{SESSIONS}; advice borderline (straddles a threshold): {}; advice understated the drift: {}; naive: 0 extra exchanges, 0 extra time.\n",
             s.contained, s.advice_undecided, s.advice_wrong

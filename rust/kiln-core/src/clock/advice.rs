@@ -321,7 +321,10 @@ mod tests {
             ..AdviceConfig::default()
         };
         assert_eq!(c0.required_above_us(), 2 * MICROS_PER_SEC);
-        assert_eq!(c60.level_of(45 * MICROS_PER_SEC), DriftLevel::SyncRecommended);
+        assert_eq!(
+            c60.level_of(45 * MICROS_PER_SEC),
+            DriftLevel::SyncRecommended
+        );
         assert_eq!(c.level_of(45 * MICROS_PER_SEC), DriftLevel::SyncRequired);
     }
 

@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn readings_just_before_and_after_a_tick_pin_the_boundary() {
         let theta = 2_345_678; // +2.345678 s
-        // The token's second boundary falls at reference instants k − 0.345678.
+                               // The token's second boundary falls at reference instants k − 0.345678.
         let tick = BASE + S - 345_678;
         // Exchange entirely before the tick, then entirely after it.
         let before = est(tick - 25_000, tick - 5_000, token_at(tick - 10_000, theta));

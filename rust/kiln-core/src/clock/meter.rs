@@ -193,6 +193,11 @@ impl DriftMeter {
         u32::try_from(self.rtts.len().saturating_sub(1)).unwrap_or(u32::MAX)
     }
 
+    /// When the last answer arrived (`None` before the first reading).
+    pub fn last_received(&self) -> Option<UnixMicros> {
+        (!self.rtts.is_empty()).then_some(self.last_received)
+    }
+
     /// Time from the first answer to the last one, µs.
     pub fn extra_time_us(&self) -> i64 {
         self.last_received - self.first_received
@@ -219,9 +224,7 @@ impl DriftMeter {
                 if advise(est, probe, &adv).is_certain() {
                     return done;
                 }
-                adv.straddled(&est)
-                    .map(|t| plan.threshold_test(t))
-                    .min()
+                adv.straddled(&est).map(|t| plan.threshold_test(t)).min()
             }
             MeterMode::Precise {
                 target_half_width_us,
@@ -323,7 +326,7 @@ impl Plan {
             .filter(|s| s.width_us() >= w)
             .unwrap_or(*est);
         let start = self.first_send; // earliest window start
-        // Boundary instants of the k-th second: (k·S − hi, k·S − lo].
+                                     // Boundary instants of the k-th second: (k·S − hi, k·S − lo].
         let mut k = (start + sched.lo_us()).div_euclid(MICROS_PER_SEC);
         let (a, b) = loop {
             let ks = k * MICROS_PER_SEC;
@@ -357,7 +360,11 @@ impl Plan {
         // Where the hint cut the arc short, the arc's start is only expected, not
         // measured: begin there, so that a window that still sees the old second
         // proves it.
-        let from = if sched.hi_us() < est.hi_us() { a } else { a + sigma };
+        let from = if sched.hi_us() < est.hi_us() {
+            a
+        } else {
+            a + sigma
+        };
         let window_start = from.max(start);
         Some(window_start + self.to_center)
     }
@@ -394,7 +401,6 @@ mod tests {
         let mut sends = vec![start];
         let mut step = m.on_reading(link.exchange(start)).unwrap();
         loop {
-            eprintln!("{step:?} {:?}", m.estimate());
             match step {
                 MeterStep::Done(e) => {
                     assert!(m.is_done());
@@ -468,16 +474,9 @@ mod tests {
 
     #[test]
     fn precise_mode_reaches_a_few_round_trips() {
-        for (i, theta) in [
-            3_421_337,
-            -3_421_337,
-            0,
-            999_999,
-            -299_999_999,
-            12_000_001,
-        ]
-        .into_iter()
-        .enumerate()
+        for (i, theta) in [3_421_337, -3_421_337, 0, 999_999, -299_999_999, 12_000_001]
+            .into_iter()
+            .enumerate()
         {
             let start = BASE + 137_000 * i as i64;
             let (e, sends) = run(MeterConfig::precise(), &link(theta), start);
@@ -562,5 +561,56 @@ mod tests {
         assert_eq!((l.min_rtt_us, l.median_rtt_us, l.max_rtt_us), (10, 30, 50));
         assert_eq!(l.samples, 4);
         assert!(Latency::from_rtts(&[]).is_none());
+    }
+
+    #[test]
+    fn asymmetric_link_is_still_bracketed() {
+        // Clock read 1 ms after send, answer 30 ms later: the symmetric guess is off
+        // by 14.5 ms, but the interval still holds the truth.
+        let l = Link {
+            theta: -88_765_432,
+            up: 500,
+            read: 500,
+            rest: 30_000,
+        };
+        let (e, _) = run(MeterConfig::precise(), &l, BASE + 42_000);
+        assert!(e.contains(l.theta), "{e:?}");
+        assert!(e.width_us() <= 2 * 31_000 + 10_000, "{e:?}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn meters_are_sound_and_bounded(
+            theta in -300_000_000i64..300_000_000,
+            start in 0i64..1_000_000,
+            up in 0i64..30_000,
+            read in 0i64..8_000,
+            rest in 0i64..30_000,
+            precise in proptest::bool::ANY,
+        ) {
+            let l = Link { theta, up, read, rest };
+            let cfg = if precise {
+                MeterConfig::precise()
+            } else {
+                MeterConfig::advice(AdviceConfig::default())
+            };
+            let t0 = BASE + start;
+            let (e, sends) = run(cfg, &l, t0);
+            proptest::prop_assert!(e.contains(theta), "{:?}", e);
+            proptest::prop_assert!(sends.len() as u32 <= cfg.max_polls + 1);
+            let rtt = up + read + rest;
+            for (prev, next) in sends.iter().zip(sends.iter().skip(1)) {
+                // Each poll leaves after the previous answer (plus the lead).
+                proptest::prop_assert!(*next >= prev + rtt + cfg.lead_us);
+            }
+            let last = sends.last().copied().unwrap_or(t0);
+            proptest::prop_assert!(last + rtt - (t0 + rtt) <= cfg.max_extra_us);
+            if !precise {
+                let a = advise(e, Reference::trusted(ReferenceSource::Network), &AdviceConfig::default());
+                // Never understates the drift.
+                proptest::prop_assert!(a.level() >= AdviceConfig::default().level_of(theta));
+            }
+        }
     }
 }

@@ -13,8 +13,8 @@ mod estimate;
 mod meter;
 mod plan;
 
+pub use crate::time::UnixMicros;
 pub use advice::{advise, Advice, AdviceConfig, DriftLevel, Reference, ReferenceSource};
 pub use estimate::{ClockError, DriftEstimate, Reading};
 pub use meter::{DriftMeter, Latency, MeterConfig, MeterMode, MeterStep};
 pub use plan::{plan_write, SetConfig, SyncResidual, WritePlan};
-pub use crate::time::UnixMicros;

@@ -153,8 +153,8 @@ mod tests {
     fn token_set_by_the_plan_lands_on_true_time() {
         // Token model with restart-at-set: offset after = v − t_set.
         for (median, up_and_proc) in [(20_000, 10_000), (50_000, 25_000), (0, 0)] {
-            let p = plan_write(BASE + 123_456, &lat(median), &off(), &SetConfig::default())
-                .unwrap();
+            let p =
+                plan_write(BASE + 123_456, &lat(median), &off(), &SetConfig::default()).unwrap();
             let t_set = p.send_at + up_and_proc;
             let residual = i64::from(p.time_value) * S - t_set;
             assert_eq!(residual, 0);
