@@ -455,6 +455,28 @@ mod tests {
     }
 
     #[test]
+    fn advice_mode_decides_negative_and_service_window_thresholds() {
+        // Sweep start phases so that every branch of the threshold test is used
+        // (window before τ, τ just passed, no room before τ).
+        let adv = AdviceConfig::default();
+        let net = Reference::trusted(ReferenceSource::Network);
+        for theta in [-2_250_000, -1_750_000, 30_200_000, -29_700_000] {
+            for i in 0..20 {
+                let start = BASE + i * 50_000;
+                let (e, sends) = run(MeterConfig::advice(adv), &link(theta), start);
+                assert!(e.contains(theta));
+                let a = advise(e, net, &adv);
+                assert_eq!(a.level(), adv.level_of(theta), "{theta} @{i}: {e:?}");
+                assert!(
+                    a.is_certain(),
+                    "{theta} @{i}: {e:?} after {} polls",
+                    sends.len() - 1
+                );
+            }
+        }
+    }
+
+    #[test]
     fn advice_mode_gives_up_on_a_hair_width_straddle() {
         // θ within a few ms of the 2 s threshold cannot be decided with 20 ms windows.
         let theta = 2_000_000 + 3_000;
