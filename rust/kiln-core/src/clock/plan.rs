@@ -201,4 +201,26 @@ mod tests {
         assert_eq!(r.residual_ms(), 4.0);
         assert_eq!(r.uncertainty_ms(), 8.0);
     }
+
+    proptest::proptest! {
+        /// Whatever the link, a card that applies the write somewhere inside the
+        /// exchange ends up within half a round trip (plus the send's lateness).
+        #[test]
+        fn residual_is_bounded_by_half_the_round_trip(
+            now in 0i64..1_000_000,
+            rtt in 0i64..80_000,
+            act in 0.0f64..=1.0,
+            late in 0i64..2_000,
+        ) {
+            let l = lat(rtt.max(2_000));
+            let p = plan_write(BASE + now, &l, &off(), &SetConfig::default()).unwrap();
+            proptest::prop_assert!(p.send_at >= BASE + now + 30_000);
+            proptest::prop_assert!(p.send_at < BASE + now + 30_000 + S);
+            let sent = p.send_at + late;
+            let t_set = sent + (l.median_rtt_us as f64 * act) as i64;
+            let residual = i64::from(p.time_value) * S - t_set;
+            proptest::prop_assert!(residual.abs() <= l.median_rtt_us / 2 + late + 1);
+            proptest::prop_assert!(p.confirm_hint(sent, &l).contains(p.expected_residual_us(sent)));
+        }
+    }
 }
