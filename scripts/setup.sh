@@ -13,8 +13,23 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
   rustup component add rustfmt clippy
 fi
 
-# Further requirements (pcscd, vsmartcard-vpcd, Maven, ...) are added by their work items.
-for p in "${EXTRA_APT:-}"; do [[ -n "$p" ]] && ! have_pkg "$p" && need_apt+=("$p"); done
+# PC/SC end-to-end tests (docs/pcsc-testing.md): the daemon, vsmartcard's virtual reader
+# driver, and the headers/pkg-config data the Rust `pcsc` crate links against.
+for p in pcscd vsmartcard-vpcd libpcsclite-dev pkg-config; do
+  have_pkg "$p" || need_apt+=("$p")
+done
+# The test-side helpers (scripts/pcsc_tool.py, scripts/vpcd_echo.py) are stdlib Python.
+have_cmd python3 || need_apt+=(python3)
+
+# JVM/Kotlin tests (android/jvm-tests, docs/android-build.md): a JDK 17+ and Maven.
+have_cmd javac || need_apt+=(openjdk-17-jdk-headless)
+have_cmd mvn || need_apt+=(maven)
+
+# Further requirements are added by their work items. EXTRA_APT="pkg1 pkg2" adds packages
+# ad hoc (space-separated; word splitting is intended here).
+for p in ${EXTRA_APT:-}; do
+  have_pkg "$p" || need_apt+=("$p")
+done
 
 if ((${#need_apt[@]})); then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"

@@ -22,4 +22,14 @@ cargo test --workspace --locked
 
 # Further stages (PC/SC end-to-end, JVM/Kotlin tests) are appended below by their work items.
 
+if ! skip pcsc; then
+  stage "PC/SC environment smoke test (pcscd + vpcd + Python test card)"
+  bash scripts/pcsc-smoke.sh
+fi
+
+if ! skip jvm; then
+  stage "JVM tests (Kotlin, JUnit 5, Maven: android/jvm-tests)"
+  bash scripts/jvm-tests.sh
+fi
+
 stage "all stages passed"
