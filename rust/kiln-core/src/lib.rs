@@ -11,6 +11,9 @@
 //! - [`verify`]: expected codes around a time, and mismatch diagnosis.
 //! - [`clock`]: sub-second drift measurement of the token clock, drift advice and
 //!   the precise clock-set planner (pure arithmetic on timestamps).
+//! - [`proto`]: the token wire protocol (SM4, MAC, APDUs, status words, model registry).
+//! - [`session`]: sans-IO Read / Burn / Sync sessions and a blocking driver.
+//! - [`time`]: [`time::UnixMicros`], the time type of sessions.
 //!
 //! Further modules (seed input, protocol, sessions, clock) are added by their own
 //! work items; each keeps to the same rules: no panics on input paths, typed errors
@@ -18,8 +21,10 @@
 
 pub mod clock;
 pub mod params;
+pub mod proto;
 pub mod secret;
 pub mod seed;
+pub mod session;
 pub mod time;
 pub mod totp;
 pub mod verify;
