@@ -1,1 +1,193 @@
-//! placeholder
+//! Sans-IO sessions: state machines that emit the next command and consume the
+//! answer with its send/receive timestamps. Android (IsoDep), PC/SC and the
+//! simulator all drive the same logic, either by hand:
+//!
+//! ```text
+//! loop {
+//!     match session.poll(now()) {
+//!         Action::Transmit { apdu, not_before } => {
+//!             /* wait until not_before, if any */
+//!             let sent = now();
+//!             match link.transceive(&apdu) {
+//!                 Ok(resp) => session.on_response(&resp, sent, now()),
+//!                 Err(e) => session.on_link_error(e),
+//!             }
+//!         }
+//!         Action::Finished(outcome) => break outcome,
+//!     }
+//! }
+//! ```
+//!
+//! or with the blocking [`driver::run_session`]. Time is [`UnixMicros`] on the
+//! caller's reference clock.
+//!
+//! Safety rules enforced here (see `docs/protocol-engine.md`): GET INFO first;
+//! unknown models are read-only unless a key is named; one authentication attempt
+//! per session and never a second key; `69 83`/`63 xx` stop the session with a
+//! typed refusal; link loss is reported apart from refusals and with the token's
+//! state; a resumed burn accepts only the same serial; success is reported only
+//! when every write was acknowledged.
+
+pub mod driver;
+mod engine;
+pub mod outcome;
+
+pub use driver::{run_session, run_session_observed, Clock, Exchange, SystemClock, Transceive};
+pub use engine::expected_codes;
+pub use outcome::*;
+
+use crate::params::{TokenConfig, TokenSeed};
+use crate::proto::{Serial, UnknownModelPolicy};
+use crate::time::UnixMicros;
+use engine::{Engine, Job};
+
+/// What the caller should do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send `apdu` (not before `not_before` on the reference clock, when set),
+    /// then call [`Session::on_response`] or [`Session::on_link_error`].
+    /// WRITE SEED carries the encrypted seed: zeroize the buffer after sending
+    /// (the blocking driver does).
+    Transmit {
+        apdu: Vec<u8>,
+        not_before: Option<UnixMicros>,
+    },
+    /// The session is over; further polls return the same outcome.
+    Finished(Outcome),
+}
+
+/// A sans-IO session.
+pub trait Session {
+    /// The next action. `now` is the reference clock; a WRITE CONFIG built here
+    /// carries the time of `now` (or of its `not_before`, when scheduled).
+    fn poll(&mut self, now: UnixMicros) -> Action;
+    /// The complete response (data ‖ SW1 SW2) to the last transmitted command.
+    fn on_response(&mut self, response: &[u8], sent_at: UnixMicros, received_at: UnixMicros);
+    /// The transport failed while the last command was outstanding.
+    fn on_link_error(&mut self, error: LinkError);
+}
+
+macro_rules! delegate_session {
+    ($t:ty) => {
+        impl Session for $t {
+            fn poll(&mut self, now: UnixMicros) -> Action {
+                self.0.poll(now)
+            }
+            fn on_response(
+                &mut self,
+                response: &[u8],
+                sent_at: UnixMicros,
+                received_at: UnixMicros,
+            ) {
+                self.0.on_response(response, sent_at, received_at)
+            }
+            fn on_link_error(&mut self, error: LinkError) {
+                self.0.on_link_error(error)
+            }
+        }
+    };
+}
+
+/// GET INFO only: serial, model, token clock, drift. Works on every model.
+pub struct ReadSession(Engine);
+
+impl ReadSession {
+    pub fn new() -> Self {
+        Self(Engine::new(Job::Read))
+    }
+}
+
+impl Default for ReadSession {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+delegate_session!(ReadSession);
+
+/// What to burn.
+#[derive(Clone, Debug)]
+pub struct BurnRequest {
+    pub seed: TokenSeed,
+    pub config: TokenConfig,
+    /// What to do if the serial matches no known model (default: read-only, i.e. refuse).
+    pub unknown_model: UnknownModelPolicy,
+}
+
+/// GET INFO → policy checks → GET CHALLENGE → EXTERNAL AUTHENTICATE → WRITE CONFIG
+/// → WRITE SEED → GET INFO (confirm) → [`BurnReport`].
+pub struct BurnSession(Engine);
+
+impl BurnSession {
+    pub fn new(request: BurnRequest) -> Self {
+        Self::build(request, None)
+    }
+
+    /// Finishes an interrupted burn: only the token with `resume`'s serial is
+    /// accepted; any other serial stops before authentication with
+    /// [`SessionError::WrongToken`].
+    pub fn resume(request: BurnRequest, resume: Resume) -> Self {
+        Self::build(request, Some(resume))
+    }
+
+    fn build(request: BurnRequest, resume: Option<Resume>) -> Self {
+        let BurnRequest {
+            seed,
+            config,
+            unknown_model,
+        } = request;
+        Self(Engine::new(Job::Burn {
+            seed,
+            config,
+            policy: unknown_model,
+            resume,
+        }))
+    }
+
+    /// Schedules WRITE CONFIG at a reference instant (the time written is the one
+    /// of that instant). Call before the WRITE CONFIG is polled; `None` = as soon as possible.
+    pub fn set_config_not_before(&mut self, at: Option<UnixMicros>) {
+        self.0.set_config_not_before(at);
+    }
+
+    /// The serial read so far, if any.
+    pub fn serial(&self) -> Option<&Serial> {
+        self.0.serial()
+    }
+
+    /// The token's state given the writes acknowledged so far.
+    pub fn token_state(&self) -> TokenState {
+        self.0.token_state_now()
+    }
+}
+
+delegate_session!(BurnSession);
+
+/// A clock sync (config write with known parameters). Only on unrestricted
+/// models; on restricted (and unknown) models it stops after GET INFO with
+/// [`SessionError::SyncNeedsBurn`]: there a clock write erases the seed.
+pub struct SyncSession(Engine);
+
+impl SyncSession {
+    pub fn new(config: TokenConfig) -> Self {
+        Self(Engine::new(Job::Sync { config }))
+    }
+
+    pub fn set_config_not_before(&mut self, at: Option<UnixMicros>) {
+        self.0.set_config_not_before(at);
+    }
+}
+
+delegate_session!(SyncSession);
+
+impl<S: Session + ?Sized> Session for Box<S> {
+    fn poll(&mut self, now: UnixMicros) -> Action {
+        (**self).poll(now)
+    }
+    fn on_response(&mut self, response: &[u8], sent_at: UnixMicros, received_at: UnixMicros) {
+        (**self).on_response(response, sent_at, received_at)
+    }
+    fn on_link_error(&mut self, error: LinkError) {
+        (**self).on_link_error(error)
+    }
+}

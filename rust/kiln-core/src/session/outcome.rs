@@ -1,0 +1,374 @@
+//! What a session ends with: a report, or a failure that says what state the
+//! token is in and what the user should do next.
+
+use crate::params::TokenConfig;
+use crate::proto::{Model, ResponseError, Serial, StatusWord};
+use crate::time::UnixMicros;
+use std::fmt;
+
+/// Transport failures, kept apart from the token's own refusals.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("the token left the reader's field")]
+    TagLost,
+    #[error("the token did not answer in time")]
+    Timeout,
+    #[error("the reader was disconnected")]
+    ReaderGone,
+    #[error("reader error: {0}")]
+    Io(String),
+}
+
+/// The protocol steps, in the order a burn takes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    GetInfo,
+    GetChallenge,
+    ExternalAuthenticate,
+    WriteConfig,
+    WriteSeed,
+    ConfirmInfo,
+}
+
+impl Step {
+    /// True for the commands that change the token.
+    pub fn is_write(self) -> bool {
+        matches!(self, Step::WriteConfig | Step::WriteSeed)
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Step::GetInfo => "GET INFO (reading serial and clock)",
+            Step::GetChallenge => "GET CHALLENGE",
+            Step::ExternalAuthenticate => "EXTERNAL AUTHENTICATE (key check)",
+            Step::WriteConfig => "WRITE CONFIG (clock and settings)",
+            Step::WriteSeed => "WRITE SEED",
+            Step::ConfirmInfo => "GET INFO (confirming the clock)",
+        })
+    }
+}
+
+/// What is known about the token when a session stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenState {
+    /// Nothing was written.
+    Unchanged,
+    /// WRITE CONFIG was sent but its answer never arrived (or made no sense): it
+    /// may or may not have taken effect. `erases_seed`: on this model it would
+    /// have erased the seed.
+    ConfigUncertain { erases_seed: bool },
+    /// The clock write succeeded on a restricted model and the seed was not
+    /// written: **the token has no seed**.
+    SeedErased,
+    /// The clock write succeeded on an unrestricted model, the new seed was not
+    /// written: the token has the new settings with its old seed.
+    OldSeedNewSettings,
+    /// WRITE SEED was sent but its answer never arrived (or made no sense).
+    SeedUncertain,
+    /// Every write of the session was acknowledged by the token.
+    Written,
+}
+
+impl TokenState {
+    /// One or two sentences for the user: the token's state and what to do.
+    pub fn advice(self) -> &'static str {
+        match self {
+            TokenState::Unchanged => "Nothing was written to the token.",
+            TokenState::ConfigUncertain { erases_seed: true } => {
+                "The clock write was cut off: the token may now have no seed. \
+                 Switch the same token on and tap it again to finish the burn."
+            }
+            TokenState::ConfigUncertain { erases_seed: false } => {
+                "The clock write was cut off; it is unknown whether it took effect. \
+                 Switch the same token on and tap it again to finish."
+            }
+            TokenState::SeedErased => {
+                "This token now has no seed — tap again to finish \
+                 (switch the same token on and run the burn again)."
+            }
+            TokenState::OldSeedNewSettings => {
+                "The token has the new clock and settings but still its old seed, so its \
+                 codes are wrong — tap again to finish (switch the same token on and run the burn again)."
+            }
+            TokenState::SeedUncertain => {
+                "The seed write was cut off; it is unknown whether the token stored the new seed — \
+                 tap again to finish (switch the same token on and run the burn again)."
+            }
+            TokenState::Written => "The token acknowledged every write.",
+        }
+    }
+
+    /// True when the user must finish on this very token.
+    pub fn needs_finishing(self) -> bool {
+        !matches!(self, TokenState::Unchanged | TokenState::Written)
+    }
+}
+
+/// Why a session stopped without doing its job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("the connection to the token was lost during {step}: {cause}")]
+    LinkLost { step: Step, cause: LinkError },
+    #[error("the token refused the key ({sw}{}). Kiln does not try again: repeated wrong keys can lock a token for good. \
+             Check that this token is a supported model and that the right key was named", tries_note(*tries_left))]
+    AuthRefused {
+        sw: StatusWord,
+        tries_left: Option<u8>,
+    },
+    #[error("the token refused {step} with status {sw} ({})", sw_meaning(*sw))]
+    Refused { step: Step, sw: StatusWord },
+    #[error("the token's answer to {step} makes no sense ({detail}); hold the token still on the reader and try again")]
+    Garbled { step: Step, detail: GarbledDetail },
+    #[error("token {serial} matches no known model, so kiln only reads it. Programming it is possible only \
+             as an explicit choice naming the key (family default or your own), with one attempt")]
+    UnknownModel { serial: Serial },
+    #[error("this is token {found}, but the interrupted burn was on token {expected}: tap token {expected} to finish it")]
+    WrongToken { expected: Serial, found: Serial },
+    #[error("{} erases its seed whenever its clock is written, so a clock sync alone would leave it blank. \
+             Sync it by burning it again with the service's seed", model_phrase(*model))]
+    SyncNeedsBurn { model: Model },
+    #[error("this device's clock reads {} (Unix seconds), which cannot be right; set the date and time correctly first", now.div_euclid(1_000_000))]
+    ReferenceClockInvalid { now: UnixMicros },
+    #[error("after writing, the token clock reads {found} instead of about {expected} (Unix seconds); burn it again")]
+    ClockNotConfirmed { expected: i64, found: u32 },
+    #[error("internal error: the session was driven out of order ({0}); please report this")]
+    OutOfOrder(&'static str),
+}
+
+/// Why a response was unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GarbledDetail {
+    #[error("{0}")]
+    Parse(#[from] ResponseError),
+    #[error("unexpected status {0} ({m})", m = sw_meaning(*.0))]
+    UnexpectedStatus(StatusWord),
+    #[error("{0} unexpected data bytes")]
+    UnexpectedData(usize),
+}
+
+fn tries_note(t: Option<u8>) -> String {
+    match t {
+        Some(1) => ", 1 try left".into(),
+        Some(n) => format!(", {n} tries left"),
+        None => String::new(),
+    }
+}
+
+fn model_phrase(m: Model) -> String {
+    match m {
+        Model::Known(i) => format!("The {}", i.name),
+        Model::Unknown => "A token of unknown model (assumed to be restricted-sync)".into(),
+    }
+}
+
+/// A short explanation of a status word.
+pub fn sw_meaning(sw: StatusWord) -> &'static str {
+    match sw {
+        StatusWord::Success => "success",
+        StatusWord::AuthRefused => {
+            "authentication failed, wrong MAC, not authenticated, or key locked"
+        }
+        StatusWord::WrongKey(_) => "wrong key",
+        StatusWord::WrongLength => "wrong length",
+        StatusWord::BadData => "bad data",
+        StatusWord::InsNotSupported => {
+            "command not supported: this may not be a programmable token"
+        }
+        StatusWord::ClaNotSupported => "class not supported: this may not be a programmable token",
+        StatusWord::BytesAvailable(_) | StatusWord::WrongLe(_) => {
+            "a contact-reader (T=0) continuation the reader driver did not handle"
+        }
+        StatusWord::Other(_) => "status not documented for this token family",
+    }
+}
+
+/// Drift of the token clock against the reference clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Drift {
+    /// Token minus reference, milliseconds: positive when the token is ahead.
+    pub offset_ms: i64,
+    /// ± bound: 500 ms for the whole-second clock plus half the round trip.
+    pub uncertainty_ms: i64,
+}
+
+impl Drift {
+    /// From a whole-second token reading and the send/receive instants of the
+    /// command that read it: the token read its clock somewhere in between, and
+    /// its true time was somewhere in `[clock, clock + 1 s)`.
+    pub fn estimate(token_clock: u32, sent_at: UnixMicros, received_at: UnixMicros) -> Self {
+        let rtt = received_at.saturating_sub(sent_at).max(0);
+        let mid = sent_at.saturating_add(rtt / 2);
+        let token_ms = i64::from(token_clock)
+            .saturating_mul(1000)
+            .saturating_add(500);
+        Drift {
+            offset_ms: token_ms.saturating_sub(mid.div_euclid(1000)),
+            uncertainty_ms: 500 + (rtt + 1999) / 2000,
+        }
+    }
+}
+
+impl fmt::Display for Drift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.offset_ms as f64 / 1000.0;
+        let u = self.uncertainty_ms as f64 / 1000.0;
+        let dir = if self.offset_ms >= 0 {
+            "ahead"
+        } else {
+            "behind"
+        };
+        write!(f, "{:.1} s {dir} (± {u:.1} s)", s.abs())
+    }
+}
+
+/// One reading of serial and clock (GET INFO).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenReading {
+    pub serial: Serial,
+    pub model: Model,
+    /// Token clock, Unix seconds.
+    pub token_clock: u32,
+    pub sent_at: UnixMicros,
+    pub received_at: UnixMicros,
+    pub drift: Drift,
+}
+
+/// A code the token should show once switched off and on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedCode {
+    /// The time step during which the code is shown, Unix seconds `[from, until)`.
+    pub from_unix: u64,
+    pub until_unix: u64,
+    /// Six digits with leading zeros.
+    pub code: String,
+}
+
+/// The instruction every successful burn ends with.
+pub const POWER_CYCLE_INSTRUCTION: &str =
+    "Switch the token off and on now: it shows codes from the new seed only after that.";
+
+/// A successful burn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BurnReport {
+    pub serial: Serial,
+    pub model: Model,
+    pub before: TokenReading,
+    /// The clock value written (Unix seconds) and the reference instant it stood for.
+    pub clock_written: u32,
+    pub clock_written_for: UnixMicros,
+    /// The confirming read; `None` when it was cut off after both writes were acknowledged.
+    pub after: Option<TokenReading>,
+    pub config: TokenConfig,
+    pub seed_bytes: usize,
+    /// Which key was used ("the family default key", "a user-supplied key").
+    pub key: &'static str,
+    /// Current and next two codes, computed from the seed and the reference clock.
+    pub expected_codes: Vec<ExpectedCode>,
+    pub instruction: &'static str,
+}
+
+/// A successful clock sync (unrestricted models).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncReport {
+    pub serial: Serial,
+    pub model: Model,
+    pub before: TokenReading,
+    pub clock_written: u32,
+    pub clock_written_for: UnixMicros,
+    pub after: Option<TokenReading>,
+    pub config: TokenConfig,
+}
+
+/// A session that stopped short: the error, the token's state, and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub error: SessionError,
+    pub token: TokenState,
+    pub serial: Option<Serial>,
+    pub model: Option<Model>,
+    pub before: Option<TokenReading>,
+    /// Present when the burn must be finished on this very token: create the next
+    /// [`crate::session::BurnSession`] with it so that only the same serial is accepted.
+    pub resume: Option<Resume>,
+}
+
+impl Failure {
+    /// Coarse class for exit codes and UI colours.
+    pub fn kind(&self) -> FailureKind {
+        match self.error {
+            SessionError::LinkLost { .. } => FailureKind::LinkLost,
+            SessionError::AuthRefused { .. } | SessionError::Refused { .. } => FailureKind::Refused,
+            SessionError::Garbled { .. } | SessionError::ClockNotConfirmed { .. } => {
+                FailureKind::Garbled
+            }
+            SessionError::UnknownModel { .. }
+            | SessionError::WrongToken { .. }
+            | SessionError::SyncNeedsBurn { .. } => FailureKind::Policy,
+            SessionError::ReferenceClockInvalid { .. } | SessionError::OutOfOrder(_) => {
+                FailureKind::Caller
+            }
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}. {}", self.error, self.token.advice())
+    }
+}
+
+/// Coarse failure classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailureKind {
+    /// Transport lost (tag left the field, timeout, reader gone).
+    LinkLost,
+    /// The token refused a command.
+    Refused,
+    /// The token answered something this family does not send.
+    Garbled,
+    /// A policy stopped the session before anything risky (unknown model, wrong token, sync on restricted).
+    Policy,
+    /// The caller's clock or driving was wrong.
+    Caller,
+}
+
+/// Ties a follow-up burn to the token an interrupted burn was on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resume {
+    serial: Serial,
+}
+
+impl Resume {
+    /// A resume for a serial remembered elsewhere (e.g. typed by the user).
+    pub fn for_serial(serial: Serial) -> Self {
+        Self { serial }
+    }
+
+    pub fn serial(&self) -> &Serial {
+        &self.serial
+    }
+}
+
+/// How a session ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Read(TokenReading),
+    Burned(Box<BurnReport>),
+    Synced(Box<SyncReport>),
+    Failed(Box<Failure>),
+}
+
+impl Outcome {
+    pub fn is_success(&self) -> bool {
+        !matches!(self, Outcome::Failed(_))
+    }
+
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Outcome::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+}
