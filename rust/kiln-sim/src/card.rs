@@ -44,7 +44,7 @@ impl Default for SimConfig {
             clock_offset_us: 0,
             drift_ppm: 0.0,
             lockout_tries: None,
-            rng_seed: 0x5EED_0F_C0FFEE,
+            rng_seed: 0x5EED_0FC0_FFEE,
             initial_seed: None,
         }
     }

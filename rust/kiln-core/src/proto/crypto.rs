@@ -102,9 +102,9 @@ impl DeviceKey {
             Zeroizing::new(Vec::with_capacity(5 + body.len() + BLOCK));
         input.extend_from_slice(&header);
         input.extend_from_slice(body);
-        if input.len() % BLOCK != 0 {
+        if !input.len().is_multiple_of(BLOCK) {
             input.push(0x80);
-            while input.len() % BLOCK != 0 {
+            while !input.len().is_multiple_of(BLOCK) {
                 input.push(0x00);
             }
         }

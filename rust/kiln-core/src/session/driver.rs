@@ -142,7 +142,11 @@ fn exchange_t0(
         let resp = link.transceive(&cmd)?;
         stats.1 += resp.len();
         match resp.as_slice() {
-            [0x6C, le] => {
+            // Only commands that return data take an Le. EXTERNAL AUTHENTICATE
+            // and the writes are never re-sent: that could be a second
+            // authentication attempt or a repeated write. Their `6C XX` goes to
+            // the session, which stops.
+            [0x6C, le] if returns_data(&base) => {
                 let mut c = base.clone();
                 c.push(*le);
                 cmd = c;
@@ -163,6 +167,15 @@ fn exchange_t0(
     Err(LinkError::Io(
         "the reader kept asking for continuations (T=0 61 XX / 6C XX)".into(),
     ))
+}
+
+fn returns_data(cmd: &[u8]) -> bool {
+    matches!(
+        cmd,
+        [0x80, crate::proto::apdu::INS_GET_INFO, ..]
+            | [0x80, crate::proto::apdu::INS_GET_CHALLENGE, ..]
+            | [0x00, 0xC0, ..]
+    )
 }
 
 #[cfg(test)]
@@ -197,12 +210,32 @@ mod tests {
             sent: vec![],
         };
         let mut stats = (0, 0, 0);
-        let r = exchange_t0(&mut s, &[0x84, 0xD4, 0, 0, 1, 0xAA], &mut stats).unwrap();
+        let r = exchange_t0(&mut s, &[0x80, 0x41, 0, 0, 2, 2, 0x11], &mut stats).unwrap();
         assert_eq!(r, vec![1, 2, 3, 0x90, 0x00]);
-        assert_eq!(s.sent[0], vec![0x84, 0xD4, 0, 0, 1, 0xAA]);
-        assert_eq!(s.sent[1], vec![0x84, 0xD4, 0, 0, 1, 0xAA, 0x04]);
+        assert_eq!(s.sent[0], vec![0x80, 0x41, 0, 0, 2, 2, 0x11]);
+        assert_eq!(s.sent[1], vec![0x80, 0x41, 0, 0, 2, 2, 0x11, 0x04]);
         assert_eq!(s.sent[2], vec![0x00, 0xC0, 0x00, 0x00, 0x03]);
         assert_eq!(stats.2, 3);
+    }
+
+    #[test]
+    fn t0_wrong_le_never_resends_auth_or_writes() {
+        for cmd in [
+            &[0x80u8, 0xCE, 0, 0, 1, 0xAA][..],
+            &[0x84, 0xD4, 0, 0, 1, 0xAA],
+            &[0x84, 0xC5, 1, 0, 1, 0xAA],
+        ] {
+            let mut s = Script {
+                answers: vec![vec![0x6C, 0x04], vec![0x90, 0x00]],
+                sent: vec![],
+            };
+            let mut stats = (0, 0, 0);
+            assert_eq!(
+                exchange_t0(&mut s, cmd, &mut stats).unwrap(),
+                vec![0x6C, 0x04]
+            );
+            assert_eq!(s.sent.len(), 1);
+        }
     }
 
     #[test]

@@ -119,7 +119,11 @@ impl Engine {
                     erases_seed: self.is_burn() && self.erases_seed(),
                 }
             }
-            Some(Step::WriteSeed) => return TokenState::SeedUncertain,
+            Some(Step::WriteSeed) => {
+                return TokenState::SeedUncertain {
+                    seed_erased: self.erases_seed(),
+                }
+            }
             _ => {}
         }
         match (&self.job, self.config_acked, self.seed_acked) {
@@ -343,28 +347,18 @@ impl Engine {
                 None,
             ),
             Step::WriteConfig | Step::WriteSeed => {
-                // Documented refusals mean the write was not done; anything else
-                // (continuations, undocumented words) leaves the outcome unknown.
-                let refused = matches!(
-                    sw,
-                    StatusWord::AuthRefused
-                        | StatusWord::WrongKey(_)
-                        | StatusWord::WrongLength
-                        | StatusWord::BadData
-                        | StatusWord::InsNotSupported
-                        | StatusWord::ClaNotSupported
-                );
-                if refused {
-                    self.fail(SessionError::Refused { step, sw }, None);
+                // A refused write is most likely not done, but "nothing was
+                // written" must never be said of a token that may have lost its
+                // seed: the state stays uncertain and the advice is to finish.
+                let error = if is_documented_refusal(sw) {
+                    SessionError::Refused { step, sw }
                 } else {
-                    self.fail(
-                        SessionError::Garbled {
-                            step,
-                            detail: GarbledDetail::UnexpectedStatus(sw),
-                        },
-                        Some(step),
-                    );
-                }
+                    SessionError::Garbled {
+                        step,
+                        detail: GarbledDetail::UnexpectedStatus(sw),
+                    }
+                };
+                self.fail(error, Some(step));
             }
             _ => self.fail(SessionError::Refused { step, sw }, None),
         }
@@ -526,6 +520,18 @@ impl Engine {
         };
         self.state = State::Done(outcome);
     }
+}
+
+fn is_documented_refusal(sw: StatusWord) -> bool {
+    matches!(
+        sw,
+        StatusWord::AuthRefused
+            | StatusWord::WrongKey(_)
+            | StatusWord::WrongLength
+            | StatusWord::BadData
+            | StatusWord::InsNotSupported
+            | StatusWord::ClaNotSupported
+    )
 }
 
 /// The current and next two codes for `seed` at reference time `at`.

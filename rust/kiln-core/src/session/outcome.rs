@@ -55,8 +55,8 @@ impl fmt::Display for Step {
 pub enum TokenState {
     /// Nothing was written.
     Unchanged,
-    /// WRITE CONFIG was sent but its answer never arrived (or made no sense): it
-    /// may or may not have taken effect. `erases_seed`: on this model it would
+    /// WRITE CONFIG was sent but no clean success came back (lost, garbled or
+    /// refused): it may or may not have taken effect. `erases_seed`: on this model it would
     /// have erased the seed.
     ConfigUncertain { erases_seed: bool },
     /// The clock write succeeded on a restricted model and the seed was not
@@ -65,8 +65,10 @@ pub enum TokenState {
     /// The clock write succeeded on an unrestricted model, the new seed was not
     /// written: the token has the new settings with its old seed.
     OldSeedNewSettings,
-    /// WRITE SEED was sent but its answer never arrived (or made no sense).
-    SeedUncertain,
+    /// WRITE SEED was sent (after an acknowledged config write) but no clean
+    /// success came back (lost, garbled or refused). `seed_erased`: restricted
+    /// model, so the token holds either no seed or the new one.
+    SeedUncertain { seed_erased: bool },
     /// Every write of the session was acknowledged by the token.
     Written,
 }
@@ -77,11 +79,11 @@ impl TokenState {
         match self {
             TokenState::Unchanged => "Nothing was written to the token.",
             TokenState::ConfigUncertain { erases_seed: true } => {
-                "The clock write was cut off: the token may now have no seed. \
+                "It is unknown whether the clock write took effect: the token may now have no seed. \
                  Switch the same token on and tap it again to finish the burn."
             }
             TokenState::ConfigUncertain { erases_seed: false } => {
-                "The clock write was cut off; it is unknown whether it took effect. \
+                "It is unknown whether the clock write took effect. \
                  Switch the same token on and tap it again to finish."
             }
             TokenState::SeedErased => {
@@ -92,8 +94,12 @@ impl TokenState {
                 "The token has the new clock and settings but still its old seed, so its \
                  codes are wrong — tap again to finish (switch the same token on and run the burn again)."
             }
-            TokenState::SeedUncertain => {
-                "The seed write was cut off; it is unknown whether the token stored the new seed — \
+            TokenState::SeedUncertain { seed_erased: true } => {
+                "This token now has no seed (unless the interrupted seed write got through) — \
+                 tap again to finish (switch the same token on and run the burn again)."
+            }
+            TokenState::SeedUncertain { seed_erased: false } => {
+                "The token has the new clock and settings, and either its old seed or the new one — \
                  tap again to finish (switch the same token on and run the burn again)."
             }
             TokenState::Written => "The token acknowledged every write.",

@@ -1,0 +1,263 @@
+//! Fault-injection matrix and hostile responses.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+use common::*;
+
+use kiln_core::params::{DisplayTimeout, TokenConfig, TokenHmac, TokenStep};
+use kiln_core::session::*;
+use kiln_sim::{Fault, FaultPoint, SimConfig, SimLink};
+use proptest::prelude::*;
+
+const RESTRICTED: &str = "86596220000001";
+const UNRESTRICTED: &str = "86596120000001";
+const OLD_SEED: [u8; 20] = [0xEE; 20];
+const NEW_SEED: &[u8] = b"new seed of 23 bytes!!!";
+
+fn config() -> TokenConfig {
+    TokenConfig {
+        hmac: TokenHmac::Sha256,
+        step: TokenStep::Secs60,
+        display_timeout: DisplayTimeout::S15,
+    }
+}
+
+fn card_cfg(serial: &str) -> SimConfig {
+    SimConfig {
+        initial_seed: Some(OLD_SEED.to_vec()),
+        clock_offset_us: 42_000_000,
+        ..serial_cfg(serial)
+    }
+}
+
+/// The words every failure message must contain one of: what to do next.
+fn tells_what_to_do(msg: &str) -> bool {
+    [
+        "tap again",
+        "tap it again",
+        "Nothing was written",
+        "try again",
+        "burn it again",
+    ]
+    .iter()
+    .any(|w| msg.contains(w))
+}
+
+fn holds_burn(l: &SimLink) -> bool {
+    l.card().seed() == Some(NEW_SEED) && l.card().config() == config()
+}
+
+#[test]
+fn link_loss_at_every_command_burn() {
+    let mut cases = 0;
+    for serial in [RESTRICTED, UNRESTRICTED] {
+        for command in 1..=6 {
+            for point in [FaultPoint::BeforeProcessing, FaultPoint::AfterProcessing] {
+                cases += 1;
+                let (l, mut c) = link(card_cfg(serial));
+                let mut l = l.with_fault(Fault { command, point });
+                let out = run(
+                    &mut BurnSession::new(request(NEW_SEED, config())),
+                    &mut l,
+                    &mut c,
+                );
+                let ctx = format!("{serial} command {command} {point:?}: {out:?}");
+                match &out {
+                    Outcome::Burned(r) => {
+                        assert!(holds_burn(&l), "success without seed+config: {ctx}");
+                        assert_eq!(command, 6, "{ctx}");
+                        assert!(r.after.is_none(), "{ctx}");
+                    }
+                    Outcome::Failed(f) => {
+                        assert!(!holds_burn(&l) || f.token != TokenState::Unchanged, "{ctx}");
+                        assert!(matches!(f.error, SessionError::LinkLost { .. }), "{ctx}");
+                        assert_eq!(f.kind(), FailureKind::LinkLost);
+                        let msg = f.to_string();
+                        assert!(tells_what_to_do(&msg), "{ctx}: {msg}");
+                        // The reported state matches the card.
+                        match f.token {
+                            TokenState::Unchanged => {
+                                assert_eq!(l.card().seed(), Some(&OLD_SEED[..]), "{ctx}");
+                                assert_eq!(l.card().config(), TokenConfig::default(), "{ctx}");
+                            }
+                            TokenState::SeedErased => assert_eq!(l.card().seed(), None, "{ctx}"),
+                            TokenState::OldSeedNewSettings => {
+                                assert_eq!(l.card().seed(), Some(&OLD_SEED[..]), "{ctx}")
+                            }
+                            TokenState::ConfigUncertain { erases_seed } => {
+                                assert_eq!(erases_seed, serial == RESTRICTED, "{ctx}");
+                                if serial == RESTRICTED && point == FaultPoint::AfterProcessing {
+                                    assert!(msg.contains("may now have no seed"), "{msg}");
+                                }
+                            }
+                            TokenState::SeedUncertain { seed_erased } => {
+                                assert_eq!(seed_erased, serial == RESTRICTED, "{ctx}");
+                                if seed_erased && point == FaultPoint::BeforeProcessing {
+                                    assert_eq!(l.card().seed(), None, "{ctx}");
+                                    assert!(msg.contains("This token now has no seed"), "{msg}");
+                                }
+                            }
+                            TokenState::Written => {
+                                panic!("failure with every write acknowledged: {ctx}")
+                            }
+                        }
+                        if f.token.needs_finishing() {
+                            assert_eq!(
+                                f.resume.as_ref().map(|r| r.serial().to_string()),
+                                Some(serial.to_string())
+                            );
+                        }
+                        // The advised re-tap finishes the job on the same token.
+                        let req = request(NEW_SEED, config());
+                        let mut again = match f.resume.clone() {
+                            Some(r) => BurnSession::resume(req, r),
+                            None => BurnSession::new(req),
+                        };
+                        let out2 = run(&mut again, &mut l, &mut c);
+                        assert!(out2.is_success(), "{ctx} then {out2:?}");
+                        assert!(holds_burn(&l), "{ctx}");
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 24);
+}
+
+#[test]
+fn link_loss_at_every_command_sync() {
+    for command in 1..=4 {
+        for point in [FaultPoint::BeforeProcessing, FaultPoint::AfterProcessing] {
+            let (l, mut c) = link(card_cfg(UNRESTRICTED));
+            let mut l = l.with_fault(Fault { command, point });
+            let out = run(&mut SyncSession::new(config()), &mut l, &mut c);
+            let ctx = format!("command {command} {point:?}: {out:?}");
+            // The seed always survives on an unrestricted model.
+            assert_eq!(l.card().seed(), Some(&OLD_SEED[..]), "{ctx}");
+            match &out {
+                Outcome::Synced(_) => {
+                    assert_eq!(l.card().config(), config(), "{ctx}");
+                    assert_eq!(command, 4, "{ctx}");
+                }
+                Outcome::Failed(f) => {
+                    assert!(tells_what_to_do(&f.to_string()), "{ctx}");
+                    assert!(f.resume.is_none());
+                    if f.token == TokenState::Unchanged {
+                        assert_eq!(l.card().config(), TokenConfig::default(), "{ctx}");
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
+
+/// Mangles the response to the `at`-th command.
+struct Hostile {
+    inner: SimLink,
+    at: usize,
+    n: usize,
+    mangle: Mangle,
+}
+
+#[derive(Clone, Debug)]
+enum Mangle {
+    Replace(Vec<u8>),
+    Truncate(usize),
+    Append(Vec<u8>),
+    HugeLengthByte,
+}
+
+impl Transceive for Hostile {
+    fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, LinkError> {
+        self.n += 1;
+        let mut r = self.inner.transceive(apdu)?;
+        if self.n == self.at {
+            match &self.mangle {
+                Mangle::Replace(b) => r = b.clone(),
+                Mangle::Truncate(k) => r.truncate(*k),
+                Mangle::Append(b) => {
+                    let sw = r.split_off(r.len().saturating_sub(2));
+                    r.extend_from_slice(b);
+                    r.extend_from_slice(&sw);
+                }
+                Mangle::HugeLengthByte => {
+                    if r.len() > 3 {
+                        r[3] = 0xFF;
+                    }
+                }
+            }
+        }
+        Ok(r)
+    }
+}
+
+fn mangle() -> impl Strategy<Value = Mangle> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..48).prop_map(Mangle::Replace),
+        (0usize..30).prop_map(Mangle::Truncate),
+        proptest::collection::vec(any::<u8>(), 1..8).prop_map(Mangle::Append),
+        Just(Mangle::HugeLengthByte),
+        // Plausible status words on their own.
+        prop_oneof![
+            Just(vec![0x69, 0x83]),
+            Just(vec![0x63, 0xC1]),
+            Just(vec![0x67, 0x00]),
+            Just(vec![0x6A, 0x80]),
+            Just(vec![0x61, 0x10]),
+            Just(vec![0x6C, 0x08]),
+            Just(vec![0x6F, 0xFB]),
+            Just(vec![0x90, 0x00]),
+        ]
+        .prop_map(Mangle::Replace),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Garbled answers never panic, never loop, and never yield a success the
+    /// card does not back.
+    #[test]
+    fn hostile_responses_give_typed_errors(at in 1usize..=6, m in mangle(), restricted in any::<bool>()) {
+        let serial = if restricted { RESTRICTED } else { UNRESTRICTED };
+        let (l, mut c) = link(card_cfg(serial));
+        let mut h = Hostile { inner: l, at, n: 0, mangle: m.clone() };
+        let out = run_session(&mut BurnSession::new(request(NEW_SEED, config())), &mut h, &mut c);
+        match &out {
+            Outcome::Burned(_) => prop_assert!(holds_burn(&h.inner), "{:?} at {}", m, at),
+            Outcome::Failed(f) => {
+                prop_assert!(!f.to_string().is_empty());
+                if f.token == TokenState::Unchanged {
+                    prop_assert_eq!(h.inner.card().config(), TokenConfig::default());
+                }
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
+        // Never a second authentication, whatever came back; T=0 continuations
+        // (GET RESPONSE, re-send of a read with Le) are the only extra transmissions.
+        let auths = h.inner.card().history().iter().filter(|p| p.ins == 0xCE).count();
+        prop_assert!(auths <= 1, "{} authentications", auths);
+        prop_assert!(h.n <= 6 + 9, "{} transmissions", h.n);
+    }
+
+    /// Arbitrary bytes fed straight into a session at every step: no panic, and
+    /// it finishes within the number of steps a burn has.
+    #[test]
+    fn session_survives_arbitrary_input(responses in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 1..10)) {
+        let mut s = BurnSession::new(request(NEW_SEED, config()));
+        let mut t = START;
+        let mut finished = false;
+        for r in &responses {
+            match s.poll(t) {
+                Action::Transmit { .. } => s.on_response(r, t, t + 20_000),
+                Action::Finished(_) => { finished = true; break; }
+            }
+            t += 20_000;
+        }
+        if !finished && responses.len() >= 7 {
+            prop_assert!(matches!(s.poll(t), Action::Finished(_)));
+        }
+    }
+}
