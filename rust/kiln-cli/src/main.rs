@@ -9,6 +9,13 @@ mod cmd_inspect;
 mod exit;
 mod input;
 mod seed_in;
+mod cmd_burn;
+mod cmd_info;
+mod exit;
+mod input;
+mod seed_text;
+mod show;
+mod transport;
 
 use clap::{Parser, Subcommand};
 use exit::Exit;
@@ -47,6 +54,10 @@ enum Cmd {
     Inspect(cmd_inspect::Args),
     Codes(cmd_codes::Args),
     Diagnose(cmd_diagnose::Args),
+    /// Burn a TOTP seed (from stdin or a hidden prompt) onto a token.
+    Burn(cmd_burn::Args),
+    /// Read a token's serial, model, clock and drift.
+    Info(cmd_info::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +67,8 @@ fn main() -> ExitCode {
         Cmd::Inspect(args) => cmd_inspect::run(args, ctx),
         Cmd::Codes(args) => cmd_codes::run(args, ctx),
         Cmd::Diagnose(args) => cmd_diagnose::run(args, ctx),
+        Cmd::Burn(a) => cmd_burn::run(a, ctx),
+        Cmd::Info(a) => cmd_info::run(a, ctx),
     };
     exit.into()
 }

@@ -1,0 +1,227 @@
+//! `kiln burn`: program a TOTP seed onto a token.
+//!
+//! Order (see docs/protocol-engine.md): GET INFO → policy checks → GET CHALLENGE
+//! → EXTERNAL AUTHENTICATE → WRITE CONFIG (clock) → WRITE SEED → GET INFO. The
+//! seed comes from stdin or a hidden prompt, never from the command line, and is
+//! never printed.
+
+use crate::exit::Exit;
+use crate::input;
+use crate::seed_text;
+use crate::show;
+use crate::transport::{self, TransportArgs};
+use kiln_core::params::{Algorithm, DisplayTimeout, TokenConfig, TokenHmac, TokenStep};
+use kiln_core::proto::{DeviceKey, KeyChoice, Serial, UnknownModelPolicy};
+use kiln_core::session::{run_session_observed, BurnRequest, BurnSession, Outcome, Resume};
+use serde_json::json;
+
+/// Burn a TOTP seed (read from stdin or a hidden prompt) onto a token.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub transport: TransportArgs,
+
+    /// HMAC algorithm: SHA1 or SHA256 (default: the link's, else SHA1).
+    #[arg(long, value_name = "ALG")]
+    pub algorithm: Option<String>,
+
+    /// Time step in seconds: 30 or 60 (default: the link's, else 30).
+    #[arg(long, value_name = "SECONDS")]
+    pub period: Option<u64>,
+
+    /// Display auto-off in seconds: 15, 30, 60 or 120.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub display_timeout: u32,
+
+    /// Program a token whose model kiln does not know, with this key:
+    /// `family-default`, or a file holding 32 hex digits. One attempt only; the
+    /// token is treated as restricted-sync. Wrong keys can lock tokens for good.
+    #[arg(long, value_name = "family-default|FILE")]
+    pub unknown_model_key: Option<String>,
+
+    /// Finish an interrupted burn: accept only the token with this serial.
+    #[arg(long, value_name = "SERIAL")]
+    pub resume: Option<String>,
+}
+
+pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
+    let text = match input::read_secret("Seed (otpauth:// link, Base32 or Hex): ") {
+        Ok(t) => t,
+        Err(e) => return refuse_input(&e.to_string()),
+    };
+    let parsed = match seed_text::parse(&text) {
+        Ok(p) => p,
+        Err(e) => return refuse_input(&e.to_string()),
+    };
+    drop(text);
+    let config = match token_config(&args, &parsed) {
+        Ok(c) => c,
+        Err(msg) => return refuse_input(&msg),
+    };
+    let unknown_model = match args.unknown_model_key.as_deref() {
+        None => UnknownModelPolicy::ReadOnly,
+        Some("family-default") => UnknownModelPolicy::Program(KeyChoice::FamilyDefault),
+        Some(path) => match read_key_file(path) {
+            Ok(k) => UnknownModelPolicy::Program(KeyChoice::Custom(k)),
+            Err(msg) => return refuse_input(&msg),
+        },
+    };
+    let mut t = match transport::open(&args.transport) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("kiln: {e}");
+            return Exit::NoToken;
+        }
+    };
+    let seed_bytes = parsed.seed.len();
+    let request = BurnRequest {
+        seed: parsed.seed,
+        config,
+        unknown_model,
+    };
+    let mut session = match &args.resume {
+        Some(s) => BurnSession::resume(request, Resume::for_serial(Serial::from(s.as_str()))),
+        None => BurnSession::new(request),
+    };
+    if !ctx.json {
+        println!(
+            "Burning a {seed_bytes}-byte seed ({}) via {}",
+            show::config_text(&config),
+            t.description
+        );
+    }
+    let mut steps = Vec::new();
+    let out = run_session_observed(&mut session, &mut *t.link, &mut *t.clock, &mut |e| {
+        if !ctx.json {
+            println!("{}", show::step_text(e));
+        }
+        steps.push(show::step_json(e));
+    });
+    match out {
+        Outcome::Burned(r) => {
+            if ctx.json {
+                let v = json!({
+                    "ok": true,
+                    "serial": r.serial.to_string(),
+                    "model": r.model.name(),
+                    "before": show::reading_json(&r.before),
+                    "clock_written": r.clock_written,
+                    "after": r.after.as_ref().map(show::reading_json),
+                    "config": show::config_json(&r.config),
+                    "seed_bytes": r.seed_bytes,
+                    "key": r.key,
+                    "expected_codes": r.expected_codes.iter().map(|c| json!({
+                        "from": c.from_unix, "until": c.until_unix, "code": c.code,
+                    })).collect::<Vec<_>>(),
+                    "instruction": r.instruction,
+                    "steps": steps,
+                });
+                println!("{v}");
+            } else {
+                println!("Before:");
+                println!("{}", indent(&show::reading_text(&r.before)));
+                println!(
+                    "Wrote   clock {} and {} (with {})",
+                    show::utc(i64::from(r.clock_written)),
+                    show::config_text(&r.config),
+                    r.key
+                );
+                println!("Seed    {} bytes written", r.seed_bytes);
+                match &r.after {
+                    Some(a) => println!(
+                        "After   clock {} — {}",
+                        show::utc(i64::from(a.token_clock)),
+                        a.drift
+                    ),
+                    None => println!(
+                        "After   (the confirming read was cut off; both writes were acknowledged — \
+                         check the clock with `kiln info`)"
+                    ),
+                }
+                println!("Expected codes (UTC):");
+                for c in &r.expected_codes {
+                    println!(
+                        "  {}–{}  {}",
+                        show::hms(c.from_unix),
+                        show::hms(c.until_unix),
+                        c.code
+                    );
+                }
+                println!("{}", r.instruction);
+            }
+            Exit::Ok
+        }
+        Outcome::Failed(f) => {
+            if ctx.json {
+                let v = show::with_status(show::failure_json(&f), false, steps);
+                println!("{v}");
+            } else {
+                eprintln!("kiln: {f}");
+                if let Some(r) = &f.resume {
+                    eprintln!(
+                        "kiln: to finish, run the same burn with --resume {}",
+                        r.serial()
+                    );
+                }
+            }
+            show::failure_exit(&f)
+        }
+        other => {
+            eprintln!("kiln: internal error: unexpected outcome {other:?}");
+            Exit::Failure
+        }
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("  {l}\n"))
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+fn refuse_input(msg: &str) -> Exit {
+    eprintln!("kiln: {msg}; nothing was sent to a token");
+    Exit::InputRefused
+}
+
+/// Flags win over the link's parameters; the token can only do what it can do.
+fn token_config(args: &Args, parsed: &seed_text::ParsedSeed) -> Result<TokenConfig, String> {
+    if let Some(d) = parsed.digits {
+        if d != 6 {
+            return Err(format!(
+                "the service asks for {d}-digit codes; these tokens always show 6 digits"
+            ));
+        }
+    }
+    let algorithm = match &args.algorithm {
+        Some(a) => a.parse::<Algorithm>().map_err(|e| e.to_string())?,
+        None => parsed.algorithm.unwrap_or_default(),
+    };
+    let hmac = TokenHmac::from_algorithm(algorithm).ok_or_else(|| {
+        format!("{algorithm} is not supported by these tokens (SHA1 or SHA256 only)")
+    })?;
+    let period = args.period.or(parsed.period).unwrap_or(30);
+    let step = TokenStep::from_seconds(period).ok_or_else(|| {
+        format!("a {period} s time step is not supported by these tokens (30 or 60 only)")
+    })?;
+    let display_timeout = DisplayTimeout::from_seconds(args.display_timeout).ok_or_else(|| {
+        format!(
+            "display timeout {} s is not supported (15, 30, 60 or 120)",
+            args.display_timeout
+        )
+    })?;
+    Ok(TokenConfig {
+        hmac,
+        step,
+        display_timeout,
+    })
+}
+
+fn read_key_file(path: &str) -> Result<DeviceKey, String> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {path}: {e}"))?,
+    );
+    DeviceKey::from_hex(text.trim()).map_err(|e| format!("key file {path}: {e}"))
+}

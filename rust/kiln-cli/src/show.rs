@@ -1,0 +1,157 @@
+//! Text and JSON renderings shared by `kiln info` and `kiln burn`.
+
+use crate::exit::Exit;
+use kiln_core::params::TokenConfig;
+use kiln_core::session::{Exchange, Failure, FailureKind, TokenReading};
+use kiln_core::time::UnixMicros;
+use serde_json::{json, Value};
+
+/// `2026-11-22 06:15:13 UTC` from Unix seconds.
+pub fn utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+pub fn hms(secs: u64) -> String {
+    let r = secs % 86_400;
+    format!("{:02}:{:02}:{:02}", r / 3600, r % 3600 / 60, r % 60)
+}
+
+pub fn config_text(c: &TokenConfig) -> String {
+    format!(
+        "{}, {} s time step, display off after {} s",
+        c.hmac,
+        c.step.seconds(),
+        c.display_timeout.seconds()
+    )
+}
+
+pub fn config_json(c: &TokenConfig) -> Value {
+    json!({
+        "algorithm": c.hmac.to_string(),
+        "period": c.step.seconds(),
+        "display_timeout": c.display_timeout.seconds(),
+    })
+}
+
+/// The lines describing one reading.
+pub fn reading_text(r: &TokenReading) -> String {
+    let model = match r.model {
+        kiln_core::proto::Model::Known(m) => {
+            format!("{} {} — {}", m.vendor, m.name, m.sync)
+        }
+        kiln_core::proto::Model::Unknown => {
+            "unknown model — read-only (serial prefix not in kiln's model table)".into()
+        }
+    };
+    format!(
+        "Token   {}\nModel   {}\nClock   {} — {}",
+        r.serial,
+        model,
+        utc(i64::from(r.token_clock)),
+        r.drift
+    )
+}
+
+pub fn reading_json(r: &TokenReading) -> Value {
+    json!({
+        "serial": r.serial.to_string(),
+        "model": r.model.name(),
+        "vendor": r.model.vendor(),
+        "known_model": r.model.is_known(),
+        "sync_class": match r.model.sync_class() {
+            kiln_core::proto::SyncClass::Restricted => "restricted",
+            kiln_core::proto::SyncClass::Unrestricted => "unrestricted",
+        },
+        "token_clock": r.token_clock,
+        "drift_ms": r.drift.offset_ms,
+        "drift_uncertainty_ms": r.drift.uncertainty_ms,
+        "read_at_us": r.received_at,
+    })
+}
+
+pub fn step_text(e: &Exchange) -> String {
+    let status = match &e.result {
+        Ok(sw) => sw.to_string(),
+        Err(err) => format!("link lost ({err})"),
+    };
+    format!(
+        "  → {:<22} {:<8} {:>4} ms",
+        e.command,
+        status,
+        ms(e.received_at - e.sent_at)
+    )
+}
+
+pub fn step_json(e: &Exchange) -> Value {
+    json!({
+        "command": e.command,
+        "status": match &e.result { Ok(sw) => sw.to_string(), Err(err) => format!("link lost: {err}") },
+        "ms": ms(e.received_at - e.sent_at),
+        "bytes_sent": e.bytes_sent,
+        "bytes_received": e.bytes_received,
+    })
+}
+
+fn ms(us: UnixMicros) -> i64 {
+    (us + 500) / 1000
+}
+
+pub fn failure_json(f: &Failure) -> Value {
+    json!({
+        "error": f.error.to_string(),
+        "advice": f.token.advice(),
+        "token_state": format!("{:?}", f.token),
+        "kind": format!("{:?}", f.kind()),
+        "serial": f.serial.as_ref().map(ToString::to_string),
+        "model": f.model.map(|m| m.name()),
+        "resume_serial": f.resume.as_ref().map(|r| r.serial().to_string()),
+    })
+}
+
+/// Adds `ok` and `steps` to a JSON object.
+pub fn with_status(mut v: Value, ok: bool, steps: Vec<Value>) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.insert("ok".into(), json!(ok));
+        m.insert("steps".into(), json!(steps));
+    }
+    v
+}
+
+pub fn failure_exit(f: &Failure) -> Exit {
+    match f.kind() {
+        FailureKind::LinkLost => Exit::LinkLost,
+        FailureKind::Refused => Exit::TokenRefused,
+        FailureKind::Garbled | FailureKind::Caller => Exit::Failure,
+        FailureKind::Policy => Exit::NoToken,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(hms(59), "00:00:59");
+    }
+}

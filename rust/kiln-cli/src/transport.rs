@@ -1,0 +1,129 @@
+//! Choosing the transport: the one place that knows how a command reaches a
+//! token. Today: the simulator (`--sim`); PC/SC (`--reader NAME`) plugs in here.
+
+use kiln_core::proto::{DeviceKey, SyncClass};
+use kiln_core::session::{Clock, SystemClock, Transceive};
+use kiln_sim::{Fault, FaultPoint, SimConfig, SimLink, SimToken, VirtualClock};
+
+/// Transport options shared by every command that talks to a token.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TransportArgs {
+    /// Talk to a simulated token (virtual time: instant and deterministic).
+    #[arg(long)]
+    pub sim: bool,
+
+    /// Simulated token: serial number (its prefix picks the model).
+    #[arg(long, value_name = "SERIAL", default_value = "86596220000001")]
+    pub sim_serial: String,
+
+    /// Simulated token: clock offset from true time, seconds (negative: behind).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub sim_offset: f64,
+
+    /// Simulated token: clock drift, parts per million.
+    #[arg(
+        long,
+        value_name = "PPM",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub sim_drift: f64,
+
+    /// Simulated token: override the model's sync class.
+    #[arg(long, value_name = "CLASS", value_parser = ["restricted", "unrestricted"])]
+    pub sim_sync: Option<String>,
+
+    /// Simulated round trip per command, milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 20)]
+    pub sim_rtt_ms: u32,
+
+    /// Simulated token expects a different key (shows a key refusal).
+    #[arg(long)]
+    pub sim_wrong_key: bool,
+
+    /// Simulated token: lock-out counter size (wrong keys answer 63 Cx).
+    #[arg(long, value_name = "TRIES")]
+    pub sim_lockout: Option<u8>,
+
+    /// Simulated link drops before the card processes command N (1-based).
+    #[arg(long, value_name = "N")]
+    pub sim_drop_before: Option<usize>,
+
+    /// Simulated link drops after the card processed command N (its answer is lost).
+    #[arg(long, value_name = "N")]
+    pub sim_drop_after: Option<usize>,
+
+    /// Simulated token already holds a seed (so a failed burn can show what was kept).
+    #[arg(long)]
+    pub sim_has_seed: bool,
+}
+
+/// An open connection to a token plus the reference clock that goes with it.
+pub struct Opened {
+    pub link: Box<dyn Transceive>,
+    pub clock: Box<dyn Clock>,
+    /// One line for the user ("simulated token, virtual time, 20 ms round trip").
+    pub description: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("no transport chosen: use --sim for the simulated token (hardware readers come with --reader)")]
+    NoneChosen,
+}
+
+/// Opens the transport the arguments ask for.
+pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
+    if !args.sim {
+        return Err(TransportError::NoneChosen);
+    }
+    let start = SystemClock.now();
+    let clock = VirtualClock::new(start);
+    let cfg = SimConfig {
+        serial: args.sim_serial.clone(),
+        sync: args.sim_sync.as_deref().map(|s| {
+            if s == "unrestricted" {
+                SyncClass::Unrestricted
+            } else {
+                SyncClass::Restricted
+            }
+        }),
+        key: if args.sim_wrong_key {
+            DeviceKey::from_bytes([0x5A; 16])
+        } else {
+            DeviceKey::family_default()
+        },
+        clock_offset_us: (args.sim_offset * 1e6).round() as i64,
+        drift_ppm: args.sim_drift,
+        lockout_tries: args.sim_lockout,
+        initial_seed: args.sim_has_seed.then(|| vec![0xA5; 20]),
+        ..SimConfig::default()
+    };
+    let mut link = SimLink::new(SimToken::new(cfg, start), clock.clone())
+        .with_round_trip(i64::from(args.sim_rtt_ms) * 1000);
+    if let Some(n) = args.sim_drop_before {
+        link = link.with_fault(Fault {
+            command: n,
+            point: FaultPoint::BeforeProcessing,
+        });
+    }
+    if let Some(n) = args.sim_drop_after {
+        link = link.with_fault(Fault {
+            command: n,
+            point: FaultPoint::AfterProcessing,
+        });
+    }
+    Ok(Opened {
+        link: Box::new(link),
+        clock: Box::new(clock),
+        description: format!(
+            "simulated token (virtual time, {} ms round trip)",
+            args.sim_rtt_ms
+        ),
+    })
+}

@@ -1,0 +1,185 @@
+//! `kiln burn --sim` / `kiln info --sim` end to end (the real binary).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use kiln_core::params::Algorithm;
+use kiln_core::totp;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn kiln(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const SEED_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // "12345678901234567890"
+const SEED_ASCII: &str = "12345678901234567890";
+const SEED_HEX: &str = "3132333435363738393031323334353637383930";
+
+fn assert_no_seed(out: &str) {
+    for s in [SEED_B32, SEED_ASCII, SEED_HEX, "GEZDGNBV", "31323334"] {
+        assert!(!out.contains(s), "seed material {s} in output:\n{out}");
+    }
+}
+
+#[test]
+fn burn_sim_shows_the_whole_flow_and_never_the_seed() {
+    let o = kiln(
+        &["burn", "--sim", "--sim-offset", "3.4"],
+        &format!("{SEED_B32}\n"),
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    for needle in [
+        "86596220000001",
+        "OTPC-P2-i",
+        "restricted sync",
+        "GET INFO",
+        "GET CHALLENGE",
+        "EXTERNAL AUTHENTICATE",
+        "WRITE CONFIG",
+        "WRITE SEED",
+        "ahead",
+        "Expected codes",
+        "Switch the token off and on now",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    assert_no_seed(&out);
+}
+
+#[test]
+fn burn_sim_json_codes_are_the_seeds_codes() {
+    let uri = format!(
+        "otpauth://totp/Example:alice?secret={SEED_B32}&algorithm=SHA256&period=60&digits=6"
+    );
+    let o = kiln(
+        &["--json", "burn", "--sim", "--sim-serial", "86596320000001"],
+        &uri,
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_no_seed(&out);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["model"], "C302-i");
+    assert_eq!(v["config"]["algorithm"], "SHA256");
+    assert_eq!(v["config"]["period"], 60);
+    assert_eq!(v["seed_bytes"], 20);
+    assert_eq!(v["steps"].as_array().unwrap().len(), 6);
+    let codes = v["expected_codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 3);
+    for c in codes {
+        let from = c["from"].as_u64().unwrap();
+        let want = totp::code(SEED_ASCII.as_bytes(), Algorithm::Sha256, 6, 60, from).unwrap();
+        assert_eq!(c["code"], totp::format_code(want, 6));
+    }
+}
+
+#[test]
+fn burn_sim_link_loss_explains_and_exits_5() {
+    let o = kiln(&["burn", "--sim", "--sim-drop-after", "4"], SEED_B32);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(5), "{out}");
+    assert!(out.contains("may now have no seed"), "{out}");
+    assert!(out.contains("--resume 86596220000001"), "{out}");
+    assert_no_seed(&out);
+}
+
+#[test]
+fn burn_sim_wrong_key_exits_4_without_retry() {
+    let o = kiln(
+        &[
+            "--json",
+            "burn",
+            "--sim",
+            "--sim-wrong-key",
+            "--sim-lockout",
+            "3",
+        ],
+        SEED_B32,
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["error"].as_str().unwrap().contains("2 tries left"));
+    assert_eq!(v["steps"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn bad_input_is_refused_before_any_token_contact() {
+    let o = kiln(&["burn", "--sim"], "THIS-IS-NOT!SEED");
+    assert_eq!(o.status.code(), Some(3));
+    let out = text(&o);
+    assert!(!out.contains("THIS-IS-NOT"), "{out}");
+    assert!(!out.contains("GET INFO"), "{out}");
+    let o = kiln(&["burn", "--sim", "--algorithm", "SHA512"], SEED_B32);
+    assert_eq!(o.status.code(), Some(3));
+    let o = kiln(
+        &["burn", "--sim"],
+        &format!("otpauth://totp/x?secret={SEED_B32}&digits=8"),
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(text(&o).contains("6 digits"));
+}
+
+#[test]
+fn unknown_model_needs_a_named_key() {
+    let o = kiln(
+        &["burn", "--sim", "--sim-serial", "99000000000001"],
+        SEED_B32,
+    );
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    assert!(text(&o).contains("only reads it"));
+    let o = kiln(
+        &[
+            "burn",
+            "--sim",
+            "--sim-serial",
+            "99000000000001",
+            "--unknown-model-key",
+            "family-default",
+        ],
+        SEED_B32,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn info_sim_json() {
+    let o = kiln(&["--json", "info", "--sim", "--sim-offset", "-12.25"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["serial"], "86596220000001");
+    assert_eq!(v["sync_class"], "restricted");
+    let drift = v["drift_ms"].as_i64().unwrap();
+    assert!(
+        (drift + 12_250).abs() <= v["drift_uncertainty_ms"].as_i64().unwrap(),
+        "{drift}"
+    );
+}
+
+#[test]
+fn no_transport_is_a_clear_error() {
+    let o = kiln(&["info"], "");
+    assert_eq!(o.status.code(), Some(6));
+    assert!(text(&o).contains("--sim"));
+}
