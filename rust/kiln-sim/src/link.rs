@@ -163,9 +163,11 @@ impl Transceive for SimLink {
 
 /// Wraps a link the way a contact (T=0) reader behaves: a response with data is
 /// announced as `61 XX` and fetched with GET RESPONSE `00 C0 00 00 XX`.
+/// Continuations it serves itself cost one round trip on the given clock.
 pub struct T0Link<L> {
     inner: L,
     pending: Option<Vec<u8>>,
+    timing: Option<(VirtualClock, UnixMicros)>,
 }
 
 impl<L: Transceive> T0Link<L> {
@@ -173,7 +175,14 @@ impl<L: Transceive> T0Link<L> {
         Self {
             inner,
             pending: None,
+            timing: None,
         }
+    }
+
+    /// Each GET RESPONSE served by the wrapper advances `clock` by `rtt`.
+    pub fn with_round_trip(mut self, clock: VirtualClock, rtt: UnixMicros) -> Self {
+        self.timing = Some((clock, rtt));
+        self
     }
 
     pub fn inner(&self) -> &L {
@@ -184,6 +193,9 @@ impl<L: Transceive> T0Link<L> {
 impl<L: Transceive> Transceive for T0Link<L> {
     fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, LinkError> {
         if let [0x00, 0xC0, 0x00, 0x00, le] = apdu {
+            if let Some((clock, rtt)) = &self.timing {
+                clock.advance(*rtt);
+            }
             return Ok(match self.pending.take() {
                 Some(resp) if resp.len() == usize::from(*le) + 2 => resp,
                 Some(resp) => {
