@@ -116,7 +116,7 @@ fn ms(us: UnixMicros) -> i64 {
 pub fn failure_json(f: &Failure) -> Value {
     json!({
         "error": f.error.to_string(),
-        "advice": f.token.advice(),
+        "advice": f.advice(),
         "token_state": format!("{:?}", f.token),
         "kind": format!("{:?}", f.kind()),
         "serial": f.serial.as_ref().map(ToString::to_string),

@@ -76,7 +76,10 @@ fn once(serial: &str, kind: Kind, rtt_us: i64, t0: bool) -> (usize, usize, usize
         counted = (c.apdus, c.sent, c.received);
     }
     assert!(
-        matches!(out, Outcome::Read(_) | Outcome::Burned(_) | Outcome::Synced(_)),
+        matches!(
+            out,
+            Outcome::Read(_) | Outcome::Burned(_) | Outcome::Synced(_)
+        ),
         "{out:?}"
     );
     (counted.0, counted.1, counted.2, clock.now() - START)
@@ -141,8 +144,20 @@ fn main() {
         measure("burn, 20-byte seed", RESTRICTED, Kind::Burn(20), rtt, false),
         measure("burn, 32-byte seed", RESTRICTED, Kind::Burn(32), rtt, false),
         measure("burn, 63-byte seed", RESTRICTED, Kind::Burn(63), rtt, false),
-        measure("burn, 20-byte seed, T=0 contact reader", RESTRICTED, Kind::Burn(20), rtt, true),
-        measure("sync (unrestricted model)", UNRESTRICTED, Kind::Sync, rtt, false),
+        measure(
+            "burn, 20-byte seed, T=0 contact reader",
+            RESTRICTED,
+            Kind::Burn(20),
+            rtt,
+            true,
+        ),
+        measure(
+            "sync (unrestricted model)",
+            UNRESTRICTED,
+            Kind::Sync,
+            rtt,
+            false,
+        ),
     ];
     println!("Round trip per APDU: {rtt_ms} ms (virtual time). Host CPU: mean of 2000 simulated sessions.\n");
     println!("| session | APDUs | bytes sent | bytes received | session time (virtual) | host CPU per session |");

@@ -459,3 +459,15 @@ fn tag_lost_between_config_and_seed_on_restricted_says_no_seed() {
         assert_eq!(f.resume.as_ref().unwrap().serial(), &Serial::from(serial));
     }
 }
+
+#[test]
+fn sessions_and_outcomes_can_cross_threads() {
+    fn send<T: Send + 'static>() {}
+    send::<ReadSession>();
+    send::<BurnSession>();
+    send::<SyncSession>();
+    send::<Outcome>();
+    send::<Box<dyn Session + Send>>();
+    send::<kiln_sim::SimLink>();
+    send::<kiln_sim::VirtualClock>();
+}

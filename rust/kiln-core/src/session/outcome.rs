@@ -319,9 +319,21 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// What the user should do, given the token's state and the error.
+    pub fn advice(&self) -> &'static str {
+        match (&self.error, self.token) {
+            (SessionError::LinkLost { .. }, TokenState::Unchanged) => {
+                "Nothing was written to the token: switch it on, hold it still on the reader and try again."
+            }
+            (_, t) => t.advice(),
+        }
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}. {}", self.error, self.token.advice())
+        write!(f, "{}. {}", self.error, self.advice())
     }
 }
 
