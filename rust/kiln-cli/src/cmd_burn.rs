@@ -79,9 +79,12 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         config,
         unknown_model,
     };
-    let mut session = match &args.resume {
-        Some(s) => BurnSession::resume(request, Resume::for_serial(Serial::from(s.as_str()))),
-        None => BurnSession::new(request),
+    let first = match &args.resume {
+        Some(s) => BurnSession::resume(
+            request.clone(),
+            Resume::for_serial(Serial::from(s.as_str())),
+        ),
+        None => BurnSession::new(request.clone()),
     };
     if !ctx.json {
         println!(
@@ -91,17 +94,41 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         );
     }
     let mut steps = Vec::new();
-    let out = run_session_observed(&mut session, &mut *t.link, &mut *t.clock, &mut |e| {
-        if !ctx.json {
-            println!("{}", show::step_text(e));
+    let mut session = first;
+    let mut attempts = 0u32;
+    let out = loop {
+        attempts += 1;
+        let out = run_session_observed(&mut session, &mut *t.link, &mut *t.clock, &mut |e| {
+            if !ctx.json {
+                println!("{}", show::step_text(e));
+            }
+            steps.push(show::step_json(e));
+        });
+        // One finishing tap: only when the token must be finished and the
+        // transport can wait for the same token again.
+        let resume = match out.failure().and_then(|f| f.resume.clone()) {
+            Some(r) if attempts < 2 => r,
+            _ => break out,
+        };
+        if !(t.retap)() {
+            break out;
         }
-        steps.push(show::step_json(e));
-    });
+        if let (Some(f), false) = (out.failure(), ctx.json) {
+            println!("{f}");
+            println!(
+                "Tap the same token again: finishing the burn on {}",
+                resume.serial()
+            );
+        }
+        session = BurnSession::resume(request.clone(), resume);
+    };
+    drop(request);
     match out {
         Outcome::Burned(r) => {
             if ctx.json {
                 let v = json!({
                     "ok": true,
+                    "attempts": attempts,
                     "serial": r.serial.to_string(),
                     "model": r.model.name(),
                     "before": show::reading_json(&r.before),

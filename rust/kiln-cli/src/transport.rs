@@ -61,6 +61,11 @@ pub struct TransportArgs {
     /// Simulated token already holds a seed (so a failed burn can show what was kept).
     #[arg(long)]
     pub sim_has_seed: bool,
+
+    /// After a link loss that leaves the token unfinished, the simulated user taps
+    /// the same token again at once (shows the resume flow).
+    #[arg(long)]
+    pub sim_retap: bool,
 }
 
 /// An open connection to a token plus the reference clock that goes with it.
@@ -69,6 +74,9 @@ pub struct Opened {
     pub clock: Box<dyn Clock>,
     /// One line for the user ("simulated token, virtual time, 20 ms round trip").
     pub description: String,
+    /// Waits until the user presents the token again after a link loss; `false`
+    /// when this transport cannot (the command then ends with the advice).
+    pub retap: Box<dyn FnMut() -> bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,5 +133,10 @@ pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
             "simulated token (virtual time, {} ms round trip)",
             args.sim_rtt_ms
         ),
+        // The simulated link restores the field on the next command.
+        retap: {
+            let again = args.sim_retap;
+            Box::new(move || again)
+        },
     })
 }

@@ -183,3 +183,33 @@ fn no_transport_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(6));
     assert!(text(&o).contains("--sim"));
 }
+
+#[test]
+fn burn_sim_retap_finishes_on_the_same_token() {
+    let o = kiln(
+        &[
+            "--json",
+            "burn",
+            "--sim",
+            "--sim-drop-after",
+            "4",
+            "--sim-retap",
+        ],
+        SEED_B32,
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["attempts"], 2);
+    assert_eq!(v["steps"].as_array().unwrap().len(), 4 + 6);
+    assert_no_seed(&out);
+    // A drop before the seed write, without retap: exit 5 and the "no seed" advice, once.
+    let o = kiln(&["burn", "--sim", "--sim-drop-before", "5"], SEED_B32);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(5), "{out}");
+    assert_eq!(
+        out.matches("This token now has no seed").count(),
+        1,
+        "{out}"
+    );
+}

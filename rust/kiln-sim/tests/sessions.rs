@@ -383,6 +383,17 @@ fn scheduled_config_write_uses_the_scheduled_instant() {
     };
     assert_eq!(r.clock_written_for, at);
     assert_eq!(i64::from(r.clock_written), (at + 500_000) / MICROS_PER_SEC);
+    // The driver waited: the write went out at `at`, so the token is right.
+    assert!(r.after.unwrap().drift.offset_ms.abs() <= 1000);
+
+    // A schedule in the past is "now": the time written is the send time.
+    let (mut l, mut c) = link(serial_cfg(C302));
+    let mut s = BurnSession::new(request(&[3; 20], TokenConfig::default()));
+    s.set_config_not_before(Some(START - 3_600_000_000));
+    let Outcome::Burned(r) = run(&mut s, &mut l, &mut c) else {
+        panic!()
+    };
+    assert_eq!(r.clock_written_for, START + 60_000);
 }
 
 #[test]

@@ -192,7 +192,9 @@ impl Engine {
             Pending::WriteConfig => {
                 // The time is captured here, as the command is built (or for the
                 // instant it is scheduled at).
-                let instant = self.config_not_before.unwrap_or(now);
+                // A schedule already in the past means "now": the time written
+                // must be the one of the actual send.
+                let instant = self.config_not_before.map_or(now, |t| t.max(now));
                 if !(EARLIEST_PLAUSIBLE..=LATEST_REPRESENTABLE).contains(&instant) {
                     self.fail(SessionError::ReferenceClockInvalid { now: instant }, None);
                     return self.poll(now);
@@ -214,7 +216,7 @@ impl Engine {
                 (
                     Step::WriteConfig,
                     apdu::write_config(key, &config, secs),
-                    self.config_not_before,
+                    (instant > now).then_some(instant),
                 )
             }
             Pending::WriteSeed => {
