@@ -6,11 +6,10 @@
 //! never printed.
 
 use crate::exit::Exit;
-use crate::input;
-use crate::seed_text;
+use crate::seed_in::{self, SeedOpts};
 use crate::show;
 use crate::transport::{self, TransportArgs};
-use kiln_core::params::{Algorithm, DisplayTimeout, TokenConfig, TokenHmac, TokenStep};
+use kiln_core::params::{DisplayTimeout, TokenConfig};
 use kiln_core::proto::{DeviceKey, KeyChoice, Serial, UnknownModelPolicy};
 use kiln_core::session::{run_session_observed, BurnRequest, BurnSession, Outcome, Resume};
 use serde_json::json;
@@ -21,13 +20,8 @@ pub struct Args {
     #[command(flatten)]
     pub transport: TransportArgs,
 
-    /// HMAC algorithm: SHA1 or SHA256 (default: the link's, else SHA1).
-    #[arg(long, value_name = "ALG")]
-    pub algorithm: Option<String>,
-
-    /// Time step in seconds: 30 or 60 (default: the link's, else 30).
-    #[arg(long, value_name = "SECONDS")]
-    pub period: Option<u64>,
+    #[command(flatten)]
+    pub seed: SeedOpts,
 
     /// Display auto-off in seconds: 15, 30, 60 or 120.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
@@ -45,19 +39,35 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
-    let text = match input::read_secret("Seed (otpauth:// link, Base32 or Hex): ") {
-        Ok(t) => t,
-        Err(e) => return refuse_input(&e.to_string()),
+    let spec = match seed_in::load_spec(&args.seed) {
+        Ok(s) => s,
+        Err(e) => return e,
     };
-    let parsed = match seed_text::parse(&text) {
+    let program = match spec.token_program() {
         Ok(p) => p,
-        Err(e) => return refuse_input(&e.to_string()),
+        Err(problems) => {
+            for p in problems {
+                eprintln!("kiln: {p}");
+            }
+            return refuse_input("this seed cannot go on these tokens");
+        }
     };
-    drop(text);
-    let config = match token_config(&args, &parsed) {
-        Ok(c) => c,
-        Err(msg) => return refuse_input(&msg),
+    let Some(display_timeout) = DisplayTimeout::from_seconds(args.display_timeout) else {
+        return refuse_input(&format!(
+            "display timeout {} s is not supported (15, 30, 60 or 120)",
+            args.display_timeout
+        ));
     };
+    let config = TokenConfig {
+        hmac: program.hmac,
+        step: program.step,
+        display_timeout,
+    };
+    if !ctx.json {
+        for w in spec.warnings() {
+            eprintln!("kiln: note: {w}");
+        }
+    }
     let unknown_model = match args.unknown_model_key.as_deref() {
         None => UnknownModelPolicy::ReadOnly,
         Some("family-default") => UnknownModelPolicy::Program(KeyChoice::FamilyDefault),
@@ -73,9 +83,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             return Exit::NoToken;
         }
     };
-    let seed_bytes = parsed.seed.len();
+    let seed_bytes = program.seed.len();
     let request = BurnRequest {
-        seed: parsed.seed,
+        seed: program.seed,
         config,
         unknown_model,
     };
@@ -87,8 +97,10 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         None => BurnSession::new(request.clone()),
     };
     if !ctx.json {
+        // No seed fingerprint here: it shows part of the Base32 text.
         println!(
-            "Burning a {seed_bytes}-byte seed ({}) via {}",
+            "Burning {} — {seed_bytes}-byte seed ({}) via {}",
+            spec.display_name(),
             show::config_text(&config),
             t.description
         );
@@ -136,6 +148,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     "after": r.after.as_ref().map(show::reading_json),
                     "config": show::config_json(&r.config),
                     "seed_bytes": r.seed_bytes,
+                    "account": spec.display_name(),
                     "key": r.key,
                     "expected_codes": r.expected_codes.iter().map(|c| json!({
                         "from": c.from_unix, "until": c.until_unix, "code": c.code,
@@ -211,39 +224,6 @@ fn indent(s: &str) -> String {
 fn refuse_input(msg: &str) -> Exit {
     eprintln!("kiln: {msg}; nothing was sent to a token");
     Exit::InputRefused
-}
-
-/// Flags win over the link's parameters; the token can only do what it can do.
-fn token_config(args: &Args, parsed: &seed_text::ParsedSeed) -> Result<TokenConfig, String> {
-    if let Some(d) = parsed.digits {
-        if d != 6 {
-            return Err(format!(
-                "the service asks for {d}-digit codes; these tokens always show 6 digits"
-            ));
-        }
-    }
-    let algorithm = match &args.algorithm {
-        Some(a) => a.parse::<Algorithm>().map_err(|e| e.to_string())?,
-        None => parsed.algorithm.unwrap_or_default(),
-    };
-    let hmac = TokenHmac::from_algorithm(algorithm).ok_or_else(|| {
-        format!("{algorithm} is not supported by these tokens (SHA1 or SHA256 only)")
-    })?;
-    let period = args.period.or(parsed.period).unwrap_or(30);
-    let step = TokenStep::from_seconds(period).ok_or_else(|| {
-        format!("a {period} s time step is not supported by these tokens (30 or 60 only)")
-    })?;
-    let display_timeout = DisplayTimeout::from_seconds(args.display_timeout).ok_or_else(|| {
-        format!(
-            "display timeout {} s is not supported (15, 30, 60 or 120)",
-            args.display_timeout
-        )
-    })?;
-    Ok(TokenConfig {
-        hmac,
-        step,
-        display_timeout,
-    })
 }
 
 fn read_key_file(path: &str) -> Result<DeviceKey, String> {

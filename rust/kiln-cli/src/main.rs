@@ -3,17 +3,14 @@
 //! Each subcommand lives in its own module with an `Args` struct and a `run`
 //! function returning an [`exit::Exit`]; this file only dispatches.
 
+mod cmd_burn;
 mod cmd_codes;
 mod cmd_diagnose;
+mod cmd_info;
 mod cmd_inspect;
 mod exit;
 mod input;
 mod seed_in;
-mod cmd_burn;
-mod cmd_info;
-mod exit;
-mod input;
-mod seed_text;
 mod show;
 mod transport;
 
