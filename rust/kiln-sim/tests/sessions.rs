@@ -82,7 +82,7 @@ fn burn_restricted_full_flow() {
         after.drift
     );
     // The time written is the instant WRITE CONFIG was built (4th exchange, 3 × 20 ms in).
-    assert_eq!(r.clock_written_for, START + 60_000);
+    assert_eq!(r.config_sent_at, START + 60_000);
     assert_eq!(
         i64::from(r.clock_written),
         (START + 60_000 + 500_000) / MICROS_PER_SEC
@@ -381,7 +381,7 @@ fn scheduled_config_write_uses_the_scheduled_instant() {
     let Outcome::Burned(r) = run(&mut s, &mut l, &mut c) else {
         panic!()
     };
-    assert_eq!(r.clock_written_for, at);
+    assert_eq!(r.config_sent_at, at);
     assert_eq!(i64::from(r.clock_written), (at + 500_000) / MICROS_PER_SEC);
     // The driver waited: the write went out at `at`, so the token is right.
     assert!(r.after.unwrap().drift.offset_ms.abs() <= 1000);
@@ -393,7 +393,7 @@ fn scheduled_config_write_uses_the_scheduled_instant() {
     let Outcome::Burned(r) = run(&mut s, &mut l, &mut c) else {
         panic!()
     };
-    assert_eq!(r.clock_written_for, START + 60_000);
+    assert_eq!(r.config_sent_at, START + 60_000);
 }
 
 #[test]
@@ -481,4 +481,48 @@ fn sessions_and_outcomes_can_cross_threads() {
     send::<Box<dyn Session + Send>>();
     send::<kiln_sim::SimLink>();
     send::<kiln_sim::VirtualClock>();
+}
+
+/// A planner in the style of `clock::plan_write`: value = next whole second
+/// after now + lead + RTT/2, sent RTT/2 before it. With the simulator's
+/// restart-on-write RTC the token ends up within a few ms of true time.
+struct NextSecond;
+
+impl ConfigTimer for NextSecond {
+    fn plan(&mut self, now: i64, before: &TokenReading, exchanges: &[Timing]) -> ConfigWrite {
+        assert_eq!(before.serial, Serial::from(C302));
+        assert_eq!(
+            exchanges.len(),
+            3,
+            "GET INFO, GET CHALLENGE, EXTERNAL AUTHENTICATE"
+        );
+        let one_way = exchanges.iter().map(Timing::round_trip).max().unwrap() / 2;
+        let secs = (now + 30_000 + one_way) / MICROS_PER_SEC + 1;
+        ConfigWrite {
+            time_value: u32::try_from(secs).unwrap(),
+            send_at: Some(secs * MICROS_PER_SEC - one_way),
+        }
+    }
+}
+
+#[test]
+fn a_config_timer_sets_the_token_clock_precisely() {
+    let (mut l, mut c) = link(SimConfig {
+        clock_offset_us: -2_345_678,
+        ..serial_cfg(C302)
+    });
+    let mut s = BurnSession::new(request(&[3; 20], TokenConfig::default()));
+    s.set_config_timer(Box::new(NextSecond));
+    let Outcome::Burned(r) = run(&mut s, &mut l, &mut c) else {
+        panic!()
+    };
+    assert_eq!(
+        r.config_sent_at,
+        i64::from(r.clock_written) * MICROS_PER_SEC - 10_000
+    );
+    assert_eq!(s.timings().len(), 6);
+    // Token clock (µs) minus true time, right now: only the drift since the write.
+    let now = c_now(&c);
+    let off = l.card().token_micros_at(now) - now;
+    assert!(off.abs() < 1_000, "{off} µs");
 }

@@ -5,6 +5,7 @@
 //! is fixed after GET INFO and never replaced.
 
 use super::outcome::*;
+use super::timing::{ConfigTimer, SendNow, Timing};
 use super::Action;
 use crate::params::{TokenConfig, TokenSeed};
 use crate::proto::apdu;
@@ -62,7 +63,10 @@ pub(crate) struct Engine {
     key_name: &'static str,
     auth_attempted: bool,
     before: Option<TokenReading>,
-    config_not_before: Option<UnixMicros>,
+    timer: Box<dyn ConfigTimer>,
+    timings: Vec<Timing>,
+    /// Time value written and the instant WRITE CONFIG was (planned to be) sent;
+    /// the actual send instant replaces the plan when the answer arrives.
     clock_written: Option<(u32, UnixMicros)>,
     config_acked: bool,
     seed_acked: bool,
@@ -77,15 +81,20 @@ impl Engine {
             key_name: "",
             auth_attempted: false,
             before: None,
-            config_not_before: None,
+            timer: Box::new(SendNow),
+            timings: Vec::new(),
             clock_written: None,
             config_acked: false,
             seed_acked: false,
         }
     }
 
-    pub(crate) fn set_config_not_before(&mut self, at: Option<UnixMicros>) {
-        self.config_not_before = at;
+    pub(crate) fn set_timer(&mut self, timer: Box<dyn ConfigTimer>) {
+        self.timer = timer;
+    }
+
+    pub(crate) fn timings(&self) -> &[Timing] {
+        &self.timings
     }
 
     pub(crate) fn token_state_now(&self) -> TokenState {
@@ -190,21 +199,22 @@ impl Engine {
                 )
             }
             Pending::WriteConfig => {
-                // The time is captured here, as the command is built (or for the
-                // instant it is scheduled at).
-                // A schedule already in the past means "now": the time written
-                // must be the one of the actual send.
-                let instant = self.config_not_before.map_or(now, |t| t.max(now));
-                if !(EARLIEST_PLAUSIBLE..=LATEST_REPRESENTABLE).contains(&instant) {
-                    self.fail(SessionError::ReferenceClockInvalid { now: instant }, None);
+                // The time is chosen here, as the command is built (after
+                // authentication), by the session's timer.
+                let Some(before) = self.before.as_ref() else {
+                    self.fail(
+                        SessionError::OutOfOrder("config write before GET INFO"),
+                        None,
+                    );
+                    return self.poll(now);
+                };
+                let plan = self.timer.plan(now, before, &self.timings);
+                let value = i64::from(plan.time_value) * MICROS_PER_SEC;
+                if !(EARLIEST_PLAUSIBLE..=LATEST_REPRESENTABLE).contains(&value) {
+                    self.fail(SessionError::ReferenceClockInvalid { now: value }, None);
                     return self.poll(now);
                 }
-                let secs = u32::try_from(
-                    instant
-                        .saturating_add(MICROS_PER_SEC / 2)
-                        .div_euclid(MICROS_PER_SEC),
-                )
-                .unwrap_or(u32::MAX);
+                let not_before = plan.send_at.filter(|t| *t > now);
                 let (config, key) = match (&self.job, self.key.as_ref()) {
                     (Job::Burn { config, .. } | Job::Sync { config }, Some(k)) => (*config, k),
                     _ => {
@@ -212,11 +222,11 @@ impl Engine {
                         return self.poll(now);
                     }
                 };
-                self.clock_written = Some((secs, instant));
+                self.clock_written = Some((plan.time_value, not_before.unwrap_or(now)));
                 (
                     Step::WriteConfig,
-                    apdu::write_config(key, &config, secs),
-                    (instant > now).then_some(instant),
+                    apdu::write_config(key, &config, plan.time_value),
+                    not_before,
                 )
             }
             Pending::WriteSeed => {
@@ -278,6 +288,16 @@ impl Engine {
                 return;
             }
         };
+        self.timings.push(Timing {
+            step,
+            sent_at,
+            received_at,
+        });
+        if step == Step::WriteConfig {
+            if let Some((_, at)) = self.clock_written.as_mut() {
+                *at = sent_at;
+            }
+        }
         let uncertain = step.is_write().then_some(step);
         let (data, sw) = match split_status(response) {
             Ok(x) => x,
@@ -498,7 +518,7 @@ impl Engine {
                 serial: before.serial.clone(),
                 model: before.model,
                 clock_written,
-                clock_written_for: written_for,
+                config_sent_at: written_for,
                 after,
                 config: *config,
                 seed_bytes: seed.len(),
@@ -511,7 +531,7 @@ impl Engine {
                 serial: before.serial.clone(),
                 model: before.model,
                 clock_written,
-                clock_written_for: written_for,
+                config_sent_at: written_for,
                 after,
                 config: *config,
                 before,

@@ -31,10 +31,12 @@
 pub mod driver;
 mod engine;
 pub mod outcome;
+pub mod timing;
 
 pub use driver::{run_session, run_session_observed, Clock, Exchange, SystemClock, Transceive};
 pub use engine::expected_codes;
 pub use outcome::*;
+pub use timing::{ConfigTimer, ConfigWrite, SendAt, SendNow, Timing};
 
 use crate::params::{TokenConfig, TokenSeed};
 use crate::proto::{Serial, UnknownModelPolicy};
@@ -145,9 +147,24 @@ impl BurnSession {
     }
 
     /// Schedules WRITE CONFIG at a reference instant (the time written is the one
-    /// of that instant). Call before the WRITE CONFIG is polled; `None` = as soon as possible.
+    /// of that instant; a past instant means at once). Same as
+    /// `set_config_timer(Box::new(SendAt(at)))`; `None` restores [`SendNow`].
     pub fn set_config_not_before(&mut self, at: Option<UnixMicros>) {
-        self.0.set_config_not_before(at);
+        match at {
+            Some(t) => self.0.set_timer(Box::new(SendAt(t))),
+            None => self.0.set_timer(Box::new(SendNow)),
+        }
+    }
+
+    /// Lets `timer` choose the WRITE CONFIG time value and send instant (the
+    /// precise clock set plugs in here). Call before WRITE CONFIG is polled.
+    pub fn set_config_timer(&mut self, timer: Box<dyn ConfigTimer>) {
+        self.0.set_timer(timer);
+    }
+
+    /// Send/receive instants of the completed exchanges so far.
+    pub fn timings(&self) -> &[Timing] {
+        self.0.timings()
     }
 
     /// The serial read so far, if any.
@@ -173,8 +190,22 @@ impl SyncSession {
         Self(Engine::new(Job::Sync { config }))
     }
 
+    /// See [`BurnSession::set_config_not_before`].
     pub fn set_config_not_before(&mut self, at: Option<UnixMicros>) {
-        self.0.set_config_not_before(at);
+        match at {
+            Some(t) => self.0.set_timer(Box::new(SendAt(t))),
+            None => self.0.set_timer(Box::new(SendNow)),
+        }
+    }
+
+    /// See [`BurnSession::set_config_timer`].
+    pub fn set_config_timer(&mut self, timer: Box<dyn ConfigTimer>) {
+        self.0.set_timer(timer);
+    }
+
+    /// Send/receive instants of the completed exchanges so far.
+    pub fn timings(&self) -> &[Timing] {
+        self.0.timings()
     }
 }
 

@@ -261,9 +261,10 @@ pub struct BurnReport {
     pub serial: Serial,
     pub model: Model,
     pub before: TokenReading,
-    /// The clock value written (Unix seconds) and the reference instant it stood for.
+    /// The clock value written (Unix seconds) and the reference instant WRITE
+    /// CONFIG was sent at.
     pub clock_written: u32,
-    pub clock_written_for: UnixMicros,
+    pub config_sent_at: UnixMicros,
     /// The confirming read; `None` when it was cut off after both writes were acknowledged.
     pub after: Option<TokenReading>,
     pub config: TokenConfig,
@@ -282,7 +283,7 @@ pub struct SyncReport {
     pub model: Model,
     pub before: TokenReading,
     pub clock_written: u32,
-    pub clock_written_for: UnixMicros,
+    pub config_sent_at: UnixMicros,
     pub after: Option<TokenReading>,
     pub config: TokenConfig,
 }
