@@ -23,6 +23,9 @@ pub struct Args {
     #[command(flatten)]
     pub seed: SeedOpts,
 
+    #[command(flatten)]
+    pub clock: crate::reference::ClockArgs,
+
     /// Display auto-off in seconds: 15, 30, 60 or 120.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub display_timeout: u32,
@@ -88,6 +91,8 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         seed: program.seed,
         config,
         unknown_model,
+        reference: crate::reference::reference(&args.transport, &args.clock),
+        sync_clock: true,
     };
     let first = match &args.resume {
         Some(s) => BurnSession::resume(
@@ -145,7 +150,10 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     "model": r.model.name(),
                     "before": show::reading_json(&r.before),
                     "clock_written": r.clock_written,
+                    "clock_synced": r.clock_synced,
                     "after": r.after.as_ref().map(show::reading_json),
+                    "residual_ms": r.residual.map(|x| show::ms1(x.estimate.midpoint_us())),
+                    "residual_uncertainty_ms": r.residual.map(|x| show::ms1(x.estimate.half_width_us())),
                     "config": show::config_json(&r.config),
                     "seed_bytes": r.seed_bytes,
                     "account": spec.display_name(),
@@ -167,13 +175,19 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     r.key
                 );
                 println!("Seed    {} bytes written", r.seed_bytes);
-                match &r.after {
-                    Some(a) => println!(
+                match (&r.after, &r.residual) {
+                    (Some(a), Some(res)) => println!(
+                        "After   clock {} — residual {} ({} GET INFO)",
+                        show::utc(i64::from(a.token_clock)),
+                        show::residual_text(res),
+                        a.reads
+                    ),
+                    (Some(a), None) => println!(
                         "After   clock {} — {}",
                         show::utc(i64::from(a.token_clock)),
-                        a.drift
+                        show::drift_text(a)
                     ),
-                    None => println!(
+                    (None, _) => println!(
                         "After   (the confirming read was cut off; both writes were acknowledged — \
                          check the clock with `kiln info`)"
                     ),

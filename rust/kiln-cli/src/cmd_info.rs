@@ -4,13 +4,22 @@
 use crate::exit::Exit;
 use crate::show;
 use crate::transport::{self, TransportArgs};
-use kiln_core::session::{run_session_observed, Outcome, ReadSession};
+use kiln_core::session::{run_session_observed, Measure, Outcome, ReadSession};
 
 /// Read serial, model and clock drift of a token (sends GET INFO only).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub transport: TransportArgs,
+
+    #[command(flatten)]
+    pub clock: crate::reference::ClockArgs,
+
+    /// Only decide the advice (one GET INFO unless it is borderline; drift ± about
+    /// 0.5 s). Default: measure the drift to a few hundredths of a second (up to
+    /// 13 GET INFO within 2.5 s).
+    #[arg(long)]
+    pub quick: bool,
 }
 
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
@@ -25,8 +34,14 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         println!("Reading {}", t.description);
     }
     let mut steps = Vec::new();
+    let reference = crate::reference::reference(&args.transport, &args.clock);
+    let measure = if args.quick {
+        Measure::Advice
+    } else {
+        Measure::Precise
+    };
     let out = run_session_observed(
-        &mut ReadSession::new(),
+        &mut ReadSession::new(reference, measure),
         &mut *t.link,
         &mut *t.clock,
         &mut |e| {

@@ -10,6 +10,7 @@ mod cmd_info;
 mod cmd_inspect;
 mod exit;
 mod input;
+mod reference;
 mod seed_in;
 mod show;
 mod transport;

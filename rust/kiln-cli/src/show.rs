@@ -61,11 +61,38 @@ pub fn reading_text(r: &TokenReading) -> String {
         }
     };
     format!(
-        "Token   {}\nModel   {}\nClock   {} — {}",
+        "Token   {}\nModel   {}\nClock   {}\nDrift   {}\nRef.    {}\n        measured with {} GET INFO{}",
         r.serial,
         model,
         utc(i64::from(r.token_clock)),
-        r.drift
+        drift_text(r),
+        crate::reference::text(&r.advice.reference()),
+        r.reads,
+        if r.measure_time_us > 0 {
+            format!(" over {:.2} s", r.measure_time_us as f64 / 1e6)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// `+3.42 s ± 0.02 s — sync recommended` (token minus reference; the advice
+/// from the whole interval, with "borderline"/"not verified" notes when due).
+pub fn drift_text(r: &TokenReading) -> String {
+    format!("{} — {}", r.drift(), r.advice)
+}
+
+/// Milliseconds with one decimal (JSON).
+pub fn ms1(us: i64) -> f64 {
+    (us as f64 / 100.0).round() / 10.0
+}
+
+/// `+2.1 ms ± 12.0 ms`.
+pub fn residual_text(r: &kiln_core::clock::SyncResidual) -> String {
+    format!(
+        "{:+.1} ms ± {:.1} ms",
+        ms1(r.estimate.midpoint_us()),
+        ms1(r.estimate.half_width_us())
     )
 }
 
@@ -80,8 +107,18 @@ pub fn reading_json(r: &TokenReading) -> Value {
             kiln_core::proto::SyncClass::Unrestricted => "unrestricted",
         },
         "token_clock": r.token_clock,
-        "drift_ms": r.drift.offset_ms,
-        "drift_uncertainty_ms": r.drift.uncertainty_ms,
+        "drift_ms": ms1(r.drift().midpoint_us()),
+        "drift_uncertainty_ms": ms1(r.drift().half_width_us()),
+        "drift_interval_us": [r.drift().lo_us(), r.drift().hi_us()],
+        "advice": r.advice.level().as_str(),
+        "advice_certain": r.advice.is_certain(),
+        "advice_text": r.advice.to_string(),
+        "reference": {
+            "source": r.advice.reference().source.as_str(),
+            "trusted": r.advice.reference().trusted,
+        },
+        "reads": r.reads,
+        "measure_ms": ms1(r.measure_time_us),
         "read_at_us": r.received_at,
     })
 }

@@ -58,7 +58,10 @@ fn burn_sim_shows_the_whole_flow_and_never_the_seed() {
         "EXTERNAL AUTHENTICATE",
         "WRITE CONFIG",
         "WRITE SEED",
-        "ahead",
+        "Drift   +3.",
+        " — sync recommended",
+        "simulator clock (trusted)",
+        "residual +",
         "Expected codes",
         "Switch the token off and on now",
     ] {
@@ -85,7 +88,16 @@ fn burn_sim_json_codes_are_the_seeds_codes() {
     assert_eq!(v["config"]["algorithm"], "SHA256");
     assert_eq!(v["config"]["period"], 60);
     assert_eq!(v["seed_bytes"], 20);
-    assert_eq!(v["steps"].as_array().unwrap().len(), 6);
+    // 6 commands, plus the confirmation's polls.
+    let steps = v["steps"].as_array().unwrap().len();
+    assert!((6..=12).contains(&steps), "{steps}");
+    // The precise set leaves the token within the reported residual of true time.
+    let res = v["residual_ms"].as_f64().unwrap();
+    let unc = v["residual_uncertainty_ms"].as_f64().unwrap();
+    assert!(res.abs() <= unc && unc <= 30.0, "{res} ± {unc}");
+    assert_eq!(v["clock_synced"], true);
+    assert_eq!(v["after"]["advice"], "in sync");
+    assert_eq!(v["before"]["reference"]["source"], "simulator clock");
     let codes = v["expected_codes"].as_array().unwrap();
     assert_eq!(codes.len(), 3);
     for c in codes {
@@ -174,11 +186,62 @@ fn info_sim_json() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["serial"], "86596220000001");
     assert_eq!(v["sync_class"], "restricted");
-    let drift = v["drift_ms"].as_i64().unwrap();
-    assert!(
-        (drift + 12_250).abs() <= v["drift_uncertainty_ms"].as_i64().unwrap(),
-        "{drift}"
+    let drift = v["drift_ms"].as_f64().unwrap();
+    let unc = v["drift_uncertainty_ms"].as_f64().unwrap();
+    assert!((drift + 12_250.0).abs() <= unc, "{drift} ± {unc}");
+    // Precise by default: a few hundredths of a second.
+    assert!(unc <= 30.0, "{unc}");
+    assert_eq!(v["advice"], "sync recommended");
+    assert_eq!(v["advice_certain"], true);
+    assert_eq!(v["reference"]["trusted"], true);
+    assert_eq!(
+        v["steps"].as_array().unwrap().len(),
+        v["reads"].as_u64().unwrap() as usize
     );
+    // --quick: one GET INFO decides the advice (interval about ± 0.5 s).
+    let o = kiln(
+        &[
+            "--json",
+            "info",
+            "--sim",
+            "--sim-offset",
+            "-12.25",
+            "--quick",
+        ],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["reads"], 1);
+    assert_eq!(v["steps"].as_array().unwrap().len(), 1);
+    let drift = v["drift_ms"].as_f64().unwrap();
+    let unc = v["drift_uncertainty_ms"].as_f64().unwrap();
+    assert!(
+        (drift + 12_250.0).abs() <= unc && unc > 500.0,
+        "{drift} ± {unc}"
+    );
+    assert_eq!(v["advice"], "sync recommended");
+}
+
+#[test]
+fn info_sim_text_shows_drift_and_advice() {
+    let o = kiln(&["info", "--sim", "--sim-offset", "3.4234"], "");
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let line = out.lines().find(|l| l.starts_with("Drift")).unwrap();
+    // `Drift   +3.42 s ± 0.03 s — sync recommended` (the interval holds 3.4234 s).
+    let rest = line.trim_start_matches("Drift").trim();
+    let (interval, advice) = rest.split_once(" — ").unwrap();
+    assert_eq!(advice, "sync recommended");
+    let (mid, half) = interval.split_once(" ± ").unwrap();
+    let mid: f64 = mid.trim_end_matches(" s").parse().unwrap();
+    let half: f64 = half.trim_end_matches(" s").parse().unwrap();
+    assert!(rest.starts_with('+'), "{line}");
+    assert!((mid - 3.4234).abs() <= half && half <= 0.03, "{line}");
+    assert!(out.contains("simulator clock (trusted)"), "{out}");
+    // An offset near the threshold: the advice never understates.
+    let o = kiln(&["info", "--sim", "--sim-offset", "-2.01", "--quick"], "");
+    let out = text(&o);
+    assert!(out.contains("sync recommended"), "{out}");
 }
 
 #[test]
@@ -205,7 +268,11 @@ fn burn_sim_retap_finishes_on_the_same_token() {
     assert_eq!(o.status.code(), Some(0), "{out}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["attempts"], 2);
-    assert_eq!(v["steps"].as_array().unwrap().len(), 4 + 6);
+    // 4 commands (the 4th lost), then a whole burn (6 commands + confirmation polls).
+    let steps = v["steps"].as_array().unwrap();
+    assert!((4 + 6..=4 + 12).contains(&steps.len()), "{}", steps.len());
+    assert_eq!(steps[4]["command"], "GET INFO");
+    assert_eq!(steps[4 + 4]["command"], "WRITE SEED");
     assert_no_seed(&out);
     // A drop before the seed write, without retap: exit 5 and the "no seed" advice, once.
     let o = kiln(&["burn", "--sim", "--sim-drop-before", "5"], SEED_B32);

@@ -4,12 +4,13 @@
 //! `cargo run --release -p kiln-sim --example burn_bench [-- RTT_MS]`
 //! (scripts/bench-burn.sh). Prints a Markdown table.
 
+use kiln_core::clock::{Reference, ReferenceSource};
 use kiln_core::params::{TokenConfig, TokenSeed};
 use kiln_core::proto::UnknownModelPolicy;
 use kiln_core::secret::SecretBytes;
 use kiln_core::session::{
-    run_session, BurnRequest, BurnSession, Clock, Outcome, ReadSession, Session, SyncSession,
-    Transceive,
+    run_session, BurnRequest, BurnSession, Clock, Measure, Outcome, ReadSession, Session,
+    SyncSession, Transceive,
 };
 use kiln_sim::{SimConfig, SimLink, SimToken, T0Link, VirtualClock};
 use std::time::Instant;
@@ -34,10 +35,12 @@ struct Row {
     cpu_us: f64,
 }
 
+const SIM_REF: Reference = Reference::trusted(ReferenceSource::Simulator);
+
 fn session(kind: Kind) -> Box<dyn Session> {
     match kind {
-        Kind::Read => Box::new(ReadSession::new()),
-        Kind::Sync => Box::new(SyncSession::new(TokenConfig::default())),
+        Kind::Read => Box::new(ReadSession::new(SIM_REF, Measure::Advice)),
+        Kind::Sync => Box::new(SyncSession::new(TokenConfig::default(), SIM_REF)),
         Kind::Burn(n) => {
             let seed = match TokenSeed::new(SecretBytes::new(vec![0x42; n])) {
                 Ok(s) => s,
@@ -47,6 +50,8 @@ fn session(kind: Kind) -> Box<dyn Session> {
                 seed,
                 config: TokenConfig::default(),
                 unknown_model: UnknownModelPolicy::ReadOnly,
+                reference: SIM_REF,
+                sync_clock: true,
             }))
         }
     }

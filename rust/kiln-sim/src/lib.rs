@@ -15,4 +15,4 @@ mod card;
 mod link;
 
 pub use card::{SimConfig, SimToken};
-pub use link::{Fault, FaultPoint, SimLink, T0Link, VirtualClock};
+pub use link::{Fault, FaultPoint, LinkTiming, SimLink, T0Link, VirtualClock};

@@ -52,14 +52,44 @@ pub struct Fault {
     pub point: FaultPoint,
 }
 
+/// Timing of the simulated link, per exchange: a round trip drawn uniformly from
+/// `rtt_us` (plus `write_extra` for writes), of which the card's processing takes
+/// a share drawn from `card_us` (capped at the round trip); the rest is radio
+/// time, `uplink_share` of it before the card sees the command. The card reads
+/// (GET INFO) or sets (WRITE CONFIG) its clock `act_at` of the way through its
+/// processing. Default: 20 ms, no processing time, symmetric: the card acts at
+/// the midpoint of the exchange.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkTiming {
+    pub rtt_us: (UnixMicros, UnixMicros),
+    pub card_us: (UnixMicros, UnixMicros),
+    pub uplink_share: f64,
+    pub act_at: f64,
+    /// Seed of the draws (deterministic).
+    pub seed: u64,
+}
+
+impl Default for LinkTiming {
+    fn default() -> Self {
+        Self {
+            rtt_us: (20_000, 20_000),
+            card_us: (0, 0),
+            uplink_share: 0.5,
+            act_at: 0.5,
+            seed: 0x11AC_71AE,
+        }
+    }
+}
+
 /// A [`Transceive`] to a [`SimToken`] on a [`VirtualClock`]. Each exchange
-/// takes `round_trip` (plus `write_extra` for writes) of virtual time; the card
-/// processes the command at the midpoint. After a fault the field is off
+/// takes a round trip of virtual time (see [`LinkTiming`]); by default 20 ms
+/// with the card acting at the midpoint. After a fault the field is off
 /// (authentication lost); the next command is a re-tap and restores it.
 pub struct SimLink {
     card: SimToken,
     clock: VirtualClock,
-    round_trip: UnixMicros,
+    timing: LinkTiming,
+    rng: u64,
     write_extra: UnixMicros,
     faults: Vec<Fault>,
     sent: usize,
@@ -69,10 +99,12 @@ pub struct SimLink {
 
 impl SimLink {
     pub fn new(card: SimToken, clock: VirtualClock) -> Self {
+        let timing = LinkTiming::default();
         Self {
             card,
             clock,
-            round_trip: 20_000,
+            rng: timing.seed,
+            timing,
             write_extra: 0,
             faults: Vec::new(),
             sent: 0,
@@ -83,8 +115,52 @@ impl SimLink {
 
     /// Round trip per exchange, microseconds (default 20 ms).
     pub fn with_round_trip(mut self, rtt: UnixMicros) -> Self {
-        self.round_trip = rtt.max(0);
+        let rtt = rtt.max(0);
+        self.timing.rtt_us = (rtt, rtt);
         self
+    }
+
+    /// The whole link timing model (round-trip range, card processing, radio
+    /// split, where the card acts).
+    pub fn with_timing(mut self, timing: LinkTiming) -> Self {
+        self.rng = timing.seed;
+        self.timing = timing;
+        self
+    }
+
+    /// Where in the exchange the card reads or sets its clock: `uplink_share`
+    /// of the round trip after the command was sent (0.5 = symmetric).
+    pub fn with_uplink_share(mut self, share: f64) -> Self {
+        self.timing.uplink_share = share;
+        self
+    }
+
+    /// SplitMix64 draw, uniform in `[lo, hi]`.
+    fn draw(&mut self, (lo, hi): (UnixMicros, UnixMicros)) -> UnixMicros {
+        if hi <= lo {
+            return lo;
+        }
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let span = (hi - lo).unsigned_abs().saturating_add(1);
+        lo.saturating_add(i64::try_from(z % span).unwrap_or(0))
+    }
+
+    /// (round trip, instant offset at which the card acts) for one exchange.
+    fn exchange_timing(&mut self, is_write: bool) -> (UnixMicros, UnixMicros) {
+        let t = self.timing;
+        let rtt =
+            self.draw(t.rtt_us)
+                .max(0)
+                .saturating_add(if is_write { self.write_extra } else { 0 });
+        let card = self.draw(t.card_us).clamp(0, rtt);
+        let radio = rtt - card;
+        let up = (radio as f64 * t.uplink_share.clamp(0.0, 1.0)).round() as i64;
+        let act = up + (card as f64 * t.act_at.clamp(0.0, 1.0)).round() as i64;
+        (rtt, act.clamp(0, rtt))
     }
 
     /// Extra time the card takes for WRITE CONFIG / WRITE SEED.
@@ -134,9 +210,7 @@ impl Transceive for SimLink {
         self.bytes_sent += apdu.len();
         let start = self.clock.now();
         let is_write = apdu.first() == Some(&0x84);
-        let duration = self
-            .round_trip
-            .saturating_add(if is_write { self.write_extra } else { 0 });
+        let (duration, act) = self.exchange_timing(is_write);
         let fault = self
             .faults
             .iter()
@@ -147,7 +221,7 @@ impl Transceive for SimLink {
             self.clock.set(start.saturating_add(duration));
             return Err(LinkError::TagLost);
         }
-        let resp = self.card.process(apdu, start.saturating_add(duration / 2));
+        let resp = self.card.process(apdu, start.saturating_add(act));
         self.clock.set(start.saturating_add(duration));
         if fault == Some(FaultPoint::AfterProcessing) {
             self.card.field_lost();

@@ -22,12 +22,29 @@ fn config() -> TokenConfig {
     }
 }
 
-fn card_cfg(serial: &str) -> SimConfig {
+/// Clock offsets of the matrix: 42 s (the first read decides the advice: no
+/// refinement polls) and 2.3 s (read at START's phase, the first interval
+/// straddles the 2 s threshold: refinement polls before the writes).
+const OFFSETS: [i64; 2] = [42_000_000, 2_300_000];
+
+fn card_cfg_at(serial: &str, offset_us: i64) -> SimConfig {
     SimConfig {
         initial_seed: Some(OLD_SEED.to_vec()),
-        clock_offset_us: 42_000_000,
+        clock_offset_us: offset_us,
         ..serial_cfg(serial)
     }
+}
+
+/// Instructions (INS) the card processes in a fault-free session.
+fn fault_free_burn(serial: &str, offset_us: i64) -> Vec<u8> {
+    let (mut l, mut c) = link(card_cfg_at(serial, offset_us));
+    let out = run(
+        &mut BurnSession::new(request(NEW_SEED, config())),
+        &mut l,
+        &mut c,
+    );
+    assert!(out.is_success(), "{out:?}");
+    l.card().history().iter().map(|p| p.ins).collect()
 }
 
 /// The words every failure message must contain one of: what to do next.
@@ -50,23 +67,48 @@ fn holds_burn(l: &SimLink) -> bool {
 #[test]
 fn link_loss_at_every_command_burn() {
     let mut cases = 0;
-    for serial in [RESTRICTED, UNRESTRICTED] {
-        for command in 1..=6 {
+    let mut poll_cases = 0;
+    for (serial, offset) in [RESTRICTED, UNRESTRICTED]
+        .into_iter()
+        .flat_map(|s| OFFSETS.map(|o| (s, o)))
+    {
+        let ins = fault_free_burn(serial, offset);
+        // Position (1-based) of WRITE SEED: later commands are confirming GET INFOs.
+        let seed_at = ins.iter().position(|i| *i == 0xC5).unwrap() + 1;
+        let challenge_at = ins.iter().position(|i| *i == 0x4B).unwrap() + 1;
+        assert!(ins.len() > seed_at, "a confirming GET INFO follows");
+        if offset == 2_300_000 {
+            assert!(
+                challenge_at > 2,
+                "refinement polls before the writes: {ins:?}"
+            );
+        }
+        for command in 1..=ins.len() {
+            if command < challenge_at && command > 1 || command > seed_at + 1 {
+                poll_cases += 1;
+            }
             for point in [FaultPoint::BeforeProcessing, FaultPoint::AfterProcessing] {
                 cases += 1;
-                let (l, mut c) = link(card_cfg(serial));
+                let (l, mut c) = link(card_cfg_at(serial, offset));
                 let mut l = l.with_fault(Fault { command, point });
                 let out = run(
                     &mut BurnSession::new(request(NEW_SEED, config())),
                     &mut l,
                     &mut c,
                 );
-                let ctx = format!("{serial} command {command} {point:?}: {out:?}");
+                let ctx = format!("{serial} θ={offset} command {command} {point:?}: {out:?}");
                 match &out {
                     Outcome::Burned(r) => {
                         assert!(holds_burn(&l), "success without seed+config: {ctx}");
-                        assert_eq!(command, 6, "{ctx}");
-                        assert!(r.after.is_none(), "{ctx}");
+                        assert!(command > seed_at, "{ctx}");
+                        // The first confirming read lost: no confirmation; a later
+                        // poll lost: the confirmation so far, still bracketing the card.
+                        assert_eq!(r.after.is_none(), command == seed_at + 1, "{ctx}");
+                        if let Some(res) = r.residual {
+                            let now = c.now();
+                            let truth = l.card().token_micros_at(now) - now;
+                            assert!(res.estimate.contains(truth), "{ctx}");
+                        }
                     }
                     Outcome::Failed(f) => {
                         assert!(!holds_burn(&l) || f.token != TokenState::Unchanged, "{ctx}");
@@ -122,32 +164,42 @@ fn link_loss_at_every_command_burn() {
             }
         }
     }
-    assert_eq!(cases, 24);
+    assert!(cases >= 4 * 2 * 7, "{cases}");
+    assert!(
+        poll_cases >= 4,
+        "refinement and confirmation polls covered: {poll_cases}"
+    );
 }
 
 #[test]
 fn link_loss_at_every_command_sync() {
-    for command in 1..=4 {
-        for point in [FaultPoint::BeforeProcessing, FaultPoint::AfterProcessing] {
-            let (l, mut c) = link(card_cfg(UNRESTRICTED));
-            let mut l = l.with_fault(Fault { command, point });
-            let out = run(&mut SyncSession::new(config()), &mut l, &mut c);
-            let ctx = format!("command {command} {point:?}: {out:?}");
-            // The seed always survives on an unrestricted model.
-            assert_eq!(l.card().seed(), Some(&OLD_SEED[..]), "{ctx}");
-            match &out {
-                Outcome::Synced(_) => {
-                    assert_eq!(l.card().config(), config(), "{ctx}");
-                    assert_eq!(command, 4, "{ctx}");
-                }
-                Outcome::Failed(f) => {
-                    assert!(tells_what_to_do(&f.to_string()), "{ctx}");
-                    assert!(f.resume.is_none());
-                    if f.token == TokenState::Unchanged {
-                        assert_eq!(l.card().config(), TokenConfig::default(), "{ctx}");
+    for offset in OFFSETS {
+        let (mut l0, mut c0) = link(card_cfg_at(UNRESTRICTED, offset));
+        assert!(run(&mut SyncSession::new(config(), SIM_REF), &mut l0, &mut c0).is_success());
+        let ins: Vec<u8> = l0.card().history().iter().map(|p| p.ins).collect();
+        let config_at = ins.iter().position(|i| *i == 0xD4).unwrap() + 1;
+        for command in 1..=ins.len() {
+            for point in [FaultPoint::BeforeProcessing, FaultPoint::AfterProcessing] {
+                let (l, mut c) = link(card_cfg_at(UNRESTRICTED, offset));
+                let mut l = l.with_fault(Fault { command, point });
+                let out = run(&mut SyncSession::new(config(), SIM_REF), &mut l, &mut c);
+                let ctx = format!("command {command} {point:?}: {out:?}");
+                // The seed always survives on an unrestricted model.
+                assert_eq!(l.card().seed(), Some(&OLD_SEED[..]), "{ctx}");
+                match &out {
+                    Outcome::Synced(_) => {
+                        assert_eq!(l.card().config(), config(), "{ctx}");
+                        assert!(command > config_at, "{ctx}");
                     }
+                    Outcome::Failed(f) => {
+                        assert!(tells_what_to_do(&f.to_string()), "{ctx}");
+                        assert!(f.resume.is_none());
+                        if f.token == TokenState::Unchanged {
+                            assert_eq!(l.card().config(), TokenConfig::default(), "{ctx}");
+                        }
+                    }
+                    other => panic!("{other:?}"),
                 }
-                other => panic!("{other:?}"),
             }
         }
     }
@@ -220,9 +272,14 @@ proptest! {
     /// Garbled answers never panic, never loop, and never yield a success the
     /// card does not back.
     #[test]
-    fn hostile_responses_give_typed_errors(at in 1usize..=6, m in mangle(), restricted in any::<bool>()) {
+    fn hostile_responses_give_typed_errors(
+        at in 1usize..=12,
+        m in mangle(),
+        restricted in any::<bool>(),
+        polls in any::<bool>(),
+    ) {
         let serial = if restricted { RESTRICTED } else { UNRESTRICTED };
-        let (l, mut c) = link(card_cfg(serial));
+        let (l, mut c) = link(card_cfg_at(serial, OFFSETS[usize::from(polls)]));
         let mut h = Hostile { inner: l, at, n: 0, mangle: m.clone() };
         let out = run_session(&mut BurnSession::new(request(NEW_SEED, config())), &mut h, &mut c);
         match &out {
@@ -239,13 +296,13 @@ proptest! {
         // (GET RESPONSE, re-send of a read with Le) are the only extra transmissions.
         let auths = h.inner.card().history().iter().filter(|p| p.ins == 0xCE).count();
         prop_assert!(auths <= 1, "{} authentications", auths);
-        prop_assert!(h.n <= 6 + 9, "{} transmissions", h.n);
+        prop_assert!(h.n <= 24 + 9, "{} transmissions", h.n);
     }
 
     /// Arbitrary bytes fed straight into a session at every step: no panic, and
     /// it finishes within the number of steps a burn has.
     #[test]
-    fn session_survives_arbitrary_input(responses in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 1..10)) {
+    fn session_survives_arbitrary_input(responses in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 1..30)) {
         let mut s = BurnSession::new(request(NEW_SEED, config()));
         let mut t = START;
         let mut finished = false;
@@ -256,7 +313,8 @@ proptest! {
             }
             t += 20_000;
         }
-        if !finished && responses.len() >= 7 {
+        // The longest burn: 1 + 12 GET INFO, 4 commands, 1 + 6 confirming GET INFO.
+        if !finished && responses.len() >= 25 {
             prop_assert!(matches!(s.poll(t), Action::Finished(_)));
         }
     }

@@ -19,6 +19,10 @@ pub struct SetConfig {
     /// Added to the estimated one-way latency (RTT/2) for the write: positive if
     /// the token takes longer to apply a WRITE CONFIG than to read its clock.
     pub write_bias_us: i64,
+    /// The offset (token − reference, µs) the token should have after the set:
+    /// 0 to set it to true time; the measured offset to write the token's own
+    /// time back (a burn that must not move the clock, see `docs/clock.md`).
+    pub target_offset_us: i64,
 }
 
 impl Default for SetConfig {
@@ -26,6 +30,7 @@ impl Default for SetConfig {
         SetConfig {
             lead_us: 30_000,
             write_bias_us: 0,
+            target_offset_us: 0,
         }
     }
 }
@@ -39,8 +44,10 @@ pub struct WritePlan {
     pub time_value: u32,
     /// Expected send → clock-applied delay used, µs.
     pub one_way_us: i64,
-    /// Expected change of the token's clock: `−offset` (µs), for reports.
+    /// Expected change of the token's clock: `target − offset` (µs), for reports.
     pub expected_correction: DriftEstimate,
+    /// The offset the plan aims at (`SetConfig::target_offset_us`).
+    pub target_offset_us: i64,
 }
 
 /// Plans a precise set. `now` is the current reference time; `latency` the round
@@ -55,16 +62,18 @@ pub fn plan_write(
 ) -> Result<WritePlan, ClockError> {
     let one_way = (latency.median_rtt_us / 2 + cfg.write_bias_us).max(0);
     let earliest_apply = now + cfg.lead_us.max(0) + one_way;
-    // Next whole second at or after the earliest moment the value can be applied.
-    let secs = earliest_apply.div_euclid(MICROS_PER_SEC)
-        + i64::from(earliest_apply.rem_euclid(MICROS_PER_SEC) != 0);
+    // The value v applied at reference instant t gives the offset v − t: apply the
+    // first whole second v at or after `earliest_apply + target` at `v − target`.
+    let goal = earliest_apply.saturating_add(cfg.target_offset_us);
+    let secs = goal.div_euclid(MICROS_PER_SEC) + i64::from(goal.rem_euclid(MICROS_PER_SEC) != 0);
     let time_value = u32::try_from(secs).map_err(|_| ClockError::OutOfRange(now))?;
-    let target = secs * MICROS_PER_SEC;
+    let apply_at = secs * MICROS_PER_SEC - cfg.target_offset_us;
     Ok(WritePlan {
-        send_at: target - one_way,
+        send_at: apply_at - one_way,
         time_value,
         one_way_us: one_way,
-        expected_correction: offset.negated(),
+        expected_correction: offset.negated().shifted(cfg.target_offset_us),
+        target_offset_us: cfg.target_offset_us,
     })
 }
 
@@ -74,16 +83,17 @@ impl WritePlan {
         sent_at - self.send_at
     }
 
-    /// Residual offset expected after the set if the command left at `sent_at`
-    /// (a late send leaves the token behind by the lateness).
+    /// Residual offset (relative to the target) expected after the set if the
+    /// command left at `sent_at` (a late send leaves the token behind by the lateness).
     pub fn expected_residual_us(&self, sent_at: UnixMicros) -> i64 {
         -self.lateness_us(sent_at)
     }
 
-    /// Where the confirmation meter should look first: the expected residual ±
-    /// (half the largest round trip + lateness uncertainty). A scheduling hint only.
+    /// Where the confirmation meter should look first: the expected offset
+    /// (target + expected residual) ± half the largest round trip. A scheduling
+    /// hint only.
     pub fn confirm_hint(&self, sent_at: UnixMicros, latency: &Latency) -> DriftEstimate {
-        let centre = self.expected_residual_us(sent_at);
+        let centre = self.target_offset_us + self.expected_residual_us(sent_at);
         let spread = (latency.max_rtt_us / 2).max(5_000);
         DriftEstimate::around(centre, spread)
     }
@@ -176,6 +186,26 @@ mod tests {
         let p = plan_write(BASE, &lat(20_000), &off(), &cfg).unwrap();
         assert_eq!(p.one_way_us, 14_000);
         assert_eq!(p.send_at, i64::from(p.time_value) * S - 14_000);
+    }
+
+    #[test]
+    fn a_target_offset_keeps_the_token_time() {
+        // Write the token's own time back: a token 250.3 s ahead stays so.
+        let theta = 250_300_000;
+        let cfg = SetConfig {
+            target_offset_us: theta,
+            ..SetConfig::default()
+        };
+        let est = DriftEstimate::around(theta, 10_000);
+        for now in [BASE + 123_456, BASE + 690_000, BASE + 999_999] {
+            let p = plan_write(now, &lat(20_000), &est, &cfg).unwrap();
+            assert!(p.send_at >= now + 30_000);
+            assert!(p.send_at < now + 30_000 + S);
+            let t_set = p.send_at + 10_000;
+            assert_eq!(i64::from(p.time_value) * S - t_set, theta);
+            assert!(p.expected_correction.contains(0));
+            assert!(p.confirm_hint(p.send_at, &lat(20_000)).contains(theta));
+        }
     }
 
     #[test]

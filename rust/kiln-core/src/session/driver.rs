@@ -56,8 +56,10 @@ pub struct Exchange {
 
 /// Most T=0 continuations followed for one command (responses are ≤ 40 bytes).
 const MAX_CONTINUATIONS: usize = 8;
-/// More actions than any session can need: a guard against a looping session.
-const MAX_ACTIONS: usize = 32;
+/// More actions than any session can need (a burn with a precise measurement:
+/// 1 + 12 GET INFO, 4 commands, 1 + 6 confirming GET INFO = 24): a guard against
+/// a looping session.
+const MAX_ACTIONS: usize = 40;
 
 /// Runs `session` to its end.
 pub fn run_session<S: Session + ?Sized>(
@@ -109,7 +111,7 @@ pub fn run_session_observed<S: Session + ?Sized>(
             }
         }
     }
-    // Unreachable with the sessions of this crate (each finishes within 7
+    // Unreachable with the sessions of this crate (each finishes within 24
     // commands); a foreign looping session ends as a link error.
     session.on_link_error(LinkError::Io("the session did not finish".into()));
     match session.poll(clock.now()) {

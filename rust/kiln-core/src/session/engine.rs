@@ -5,8 +5,12 @@
 //! is fixed after GET INFO and never replaced.
 
 use super::outcome::*;
-use super::timing::{ConfigTimer, SendNow, Timing};
+use super::timing::{session_latency, ConfigTimer, Measure, PlannedSet, Timing};
 use super::Action;
+use crate::clock::{
+    advise, AdviceConfig, DriftEstimate, DriftMeter, MeterConfig, MeterStep, Reading, Reference,
+    SyncResidual,
+};
 use crate::params::{TokenConfig, TokenSeed};
 use crate::proto::apdu;
 use crate::proto::response::{parse_challenge, parse_info, split_status};
@@ -22,7 +26,20 @@ pub(crate) const EARLIEST_PLAUSIBLE: UnixMicros = 1_577_836_800 * MICROS_PER_SEC
 pub(crate) const LATEST_REPRESENTABLE: UnixMicros = (u32::MAX as i64 - 1) * MICROS_PER_SEC;
 
 /// Tolerance of the confirming read beyond its own uncertainty.
-const CONFIRM_SLACK_MS: i64 = 1500;
+const CONFIRM_SLACK_US: i64 = 1_500_000;
+/// Smallest spread of the confirmation hint.
+const MIN_HINT_SPREAD_US: i64 = 5_000;
+
+/// How a session measures and which clock it trusts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClockSetup {
+    pub reference: Reference,
+    pub advice: AdviceConfig,
+    /// `None`: automatic (advice, or precise when the token's time must be kept).
+    pub measure: Option<Measure>,
+    /// Set the token clock to the reference (else write the token's own time back).
+    pub sync_clock: bool,
+}
 
 pub(crate) enum Job {
     Read,
@@ -54,6 +71,10 @@ enum Pending {
     WriteConfig,
     WriteSeed,
     Confirm,
+    /// A refinement GET INFO of the first measurement, not before this instant.
+    Poll(UnixMicros),
+    /// A refinement GET INFO of the confirmation, not before this instant.
+    ConfirmPoll(UnixMicros),
 }
 
 pub(crate) struct Engine {
@@ -63,7 +84,17 @@ pub(crate) struct Engine {
     key_name: &'static str,
     auth_attempted: bool,
     before: Option<TokenReading>,
-    timer: Box<dyn ConfigTimer>,
+    after: Option<TokenReading>,
+    clock: ClockSetup,
+    /// The first measurement (from the first GET INFO on) and the confirmation.
+    pre: Option<DriftMeter>,
+    post: Option<DriftMeter>,
+    /// Where the confirmation should find the token's offset (scheduling only).
+    hint: Option<DriftEstimate>,
+    /// The offset the set aims at (0: true time).
+    target_offset_us: i64,
+    /// `None`: [`PlannedSet`] (keeping the token's time when `sync_clock` is false).
+    timer: Option<Box<dyn ConfigTimer>>,
     timings: Vec<Timing>,
     /// Time value written and the instant WRITE CONFIG was (planned to be) sent;
     /// the actual send instant replaces the plan when the answer arrives.
@@ -73,7 +104,7 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    pub(crate) fn new(job: Job) -> Self {
+    pub(crate) fn new(job: Job, clock: ClockSetup) -> Self {
         Self {
             job,
             state: State::Ready(Pending::Info),
@@ -81,7 +112,13 @@ impl Engine {
             key_name: "",
             auth_attempted: false,
             before: None,
-            timer: Box::new(SendNow),
+            after: None,
+            clock,
+            pre: None,
+            post: None,
+            hint: None,
+            target_offset_us: 0,
+            timer: None,
             timings: Vec::new(),
             clock_written: None,
             config_acked: false,
@@ -89,8 +126,24 @@ impl Engine {
         }
     }
 
-    pub(crate) fn set_timer(&mut self, timer: Box<dyn ConfigTimer>) {
+    pub(crate) fn set_timer(&mut self, timer: Option<Box<dyn ConfigTimer>>) {
         self.timer = timer;
+    }
+
+    pub(crate) fn set_measure(&mut self, measure: Measure) {
+        self.clock.measure = Some(measure);
+    }
+
+    fn meter_config(&self) -> MeterConfig {
+        let measure = self.clock.measure.unwrap_or(match self.job {
+            // Keeping the token's time needs its offset, not only the advice.
+            Job::Burn { .. } if !self.clock.sync_clock => Measure::Precise,
+            _ => Measure::Advice,
+        });
+        match measure {
+            Measure::Advice => MeterConfig::advice(self.clock.advice),
+            Measure::Precise => MeterConfig::precise(),
+        }
     }
 
     pub(crate) fn timings(&self) -> &[Timing] {
@@ -181,6 +234,8 @@ impl Engine {
         };
         let (step, apdu, not_before) = match pending {
             Pending::Info => (Step::GetInfo, apdu::GET_INFO.to_vec(), None),
+            Pending::Poll(t) => (Step::GetInfo, apdu::GET_INFO.to_vec(), Some(t)),
+            Pending::ConfirmPoll(t) => (Step::ConfirmInfo, apdu::GET_INFO.to_vec(), Some(t)),
             Pending::Challenge => (Step::GetChallenge, apdu::GET_CHALLENGE.to_vec(), None),
             Pending::Authenticate(ch) => {
                 let Some(key) = self.key.as_ref() else {
@@ -208,7 +263,20 @@ impl Engine {
                     );
                     return self.poll(now);
                 };
-                let plan = self.timer.plan(now, before, &self.timings);
+                let keep = !self.clock.sync_clock;
+                self.target_offset_us = if keep {
+                    before.drift().midpoint_us()
+                } else {
+                    0
+                };
+                let plan = match self.timer.as_mut() {
+                    Some(t) => t.plan(now, before, &self.timings),
+                    None => PlannedSet {
+                        keep_token_time: keep,
+                        ..PlannedSet::default()
+                    }
+                    .plan(now, before, &self.timings),
+                };
                 let value = i64::from(plan.time_value) * MICROS_PER_SEC;
                 if !(EARLIEST_PLAUSIBLE..=LATEST_REPRESENTABLE).contains(&value) {
                     self.fail(SessionError::ReferenceClockInvalid { now: value }, None);
@@ -246,7 +314,15 @@ impl Engine {
     pub(crate) fn on_link_error(&mut self, cause: LinkError) {
         match self.state {
             State::Done(_) => {}
-            State::InFlight(Step::ConfirmInfo) => self.finish_success(None),
+            // Losing a refinement poll of a read: the reading so far stands.
+            State::InFlight(Step::GetInfo) | State::Ready(Pending::Poll(_))
+                if self.is_read() && self.before.is_some() =>
+            {
+                self.finish_read()
+            }
+            // Both writes were acknowledged; only (part of) the check is missing.
+            State::InFlight(Step::ConfirmInfo)
+            | State::Ready(Pending::Confirm | Pending::ConfirmPoll(_)) => self.finish_confirm(),
             State::InFlight(step) => {
                 let uncertain = step.is_write().then_some(step);
                 self.fail(SessionError::LinkLost { step, cause }, uncertain);
@@ -258,14 +334,18 @@ impl Engine {
         }
     }
 
+    fn is_read(&self) -> bool {
+        matches!(self.job, Job::Read)
+    }
+
     fn next_step(&self) -> Step {
         match &self.state {
-            State::Ready(Pending::Info) => Step::GetInfo,
+            State::Ready(Pending::Info | Pending::Poll(_)) => Step::GetInfo,
             State::Ready(Pending::Challenge) => Step::GetChallenge,
             State::Ready(Pending::Authenticate(_)) => Step::ExternalAuthenticate,
             State::Ready(Pending::WriteConfig) => Step::WriteConfig,
             State::Ready(Pending::WriteSeed) => Step::WriteSeed,
-            State::Ready(Pending::Confirm) => Step::ConfirmInfo,
+            State::Ready(Pending::Confirm | Pending::ConfirmPoll(_)) => Step::ConfirmInfo,
             State::InFlight(s) => *s,
             State::Done(_) => Step::ConfirmInfo,
         }
@@ -302,16 +382,15 @@ impl Engine {
         let (data, sw) = match split_status(response) {
             Ok(x) => x,
             Err(e) => {
-                if step == Step::ConfirmInfo {
-                    return self.finish_success(None);
-                }
-                return self.fail(
-                    SessionError::Garbled {
-                        step,
-                        detail: e.into(),
-                    },
-                    uncertain,
-                );
+                return self.on_unusable_read(step).unwrap_or_else(|| {
+                    self.fail(
+                        SessionError::Garbled {
+                            step,
+                            detail: e.into(),
+                        },
+                        uncertain,
+                    )
+                });
             }
         };
         if sw != StatusWord::Success {
@@ -343,6 +422,7 @@ impl Engine {
             Step::ExternalAuthenticate => self.state = State::Ready(Pending::WriteConfig),
             Step::WriteConfig => {
                 self.config_acked = true;
+                self.hint = self.confirm_hint(sent_at);
                 self.state = State::Ready(match self.job {
                     Job::Burn { .. } => Pending::WriteSeed,
                     _ => Pending::Confirm,
@@ -356,11 +436,28 @@ impl Engine {
         }
     }
 
-    fn on_refusal(&mut self, step: Step, sw: StatusWord) {
+    /// A GET INFO whose answer is unusable (garbled, refused) where the session
+    /// can still end well: a read's refinement poll (the reading so far stands)
+    /// or any confirming read (both writes were acknowledged). `None`: it cannot.
+    fn on_unusable_read(&mut self, step: Step) -> Option<()> {
         match step {
-            // Failed reads: nothing changed (or, for the confirming read, both
-            // writes were already acknowledged).
-            Step::ConfirmInfo => self.finish_success(None),
+            Step::GetInfo if self.is_read() && self.before.is_some() => {
+                self.finish_read();
+                Some(())
+            }
+            Step::ConfirmInfo => {
+                self.finish_confirm();
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    fn on_refusal(&mut self, step: Step, sw: StatusWord) {
+        if self.on_unusable_read(step).is_some() {
+            return;
+        }
+        match step {
             Step::ExternalAuthenticate if sw.is_auth_refusal() => self.fail(
                 SessionError::AuthRefused {
                     sw,
@@ -386,88 +483,211 @@ impl Engine {
         }
     }
 
+    /// A reading of the token: `estimate` with its advice, the last GET INFO's clock
+    /// and instants.
+    #[allow(clippy::too_many_arguments)]
+    fn reading(
+        &self,
+        serial: Serial,
+        model: Model,
+        token_clock: u32,
+        sent_at: UnixMicros,
+        received_at: UnixMicros,
+        estimate: DriftEstimate,
+        meter: Option<&DriftMeter>,
+    ) -> TokenReading {
+        TokenReading {
+            serial,
+            model,
+            token_clock,
+            sent_at,
+            received_at,
+            advice: advise(estimate, self.clock.reference, &self.clock.advice),
+            reads: meter.map_or(1, |m| m.extra_exchanges().saturating_add(1)),
+            measure_time_us: meter.map_or(0, DriftMeter::extra_time_us),
+        }
+    }
+
+    /// The first GET INFO and the refinement polls after it.
     fn on_info(&mut self, data: &[u8], sent_at: UnixMicros, received_at: UnixMicros) {
         let info = match parse_info(data) {
             Ok(i) => i,
             Err(e) => {
+                if self.on_unusable_read(Step::GetInfo).is_some() {
+                    return;
+                }
                 return self.fail(
                     SessionError::Garbled {
                         step: Step::GetInfo,
                         detail: e.into(),
                     },
                     None,
-                )
+                );
             }
         };
-        let model = Model::lookup(&info.serial);
-        self.before = Some(TokenReading {
-            drift: Drift::estimate(info.clock, sent_at, received_at),
-            serial: info.serial.clone(),
-            model,
-            token_clock: info.clock,
+        let Ok(reading) = Reading::new(sent_at, received_at, info.clock) else {
+            return self.fail(
+                SessionError::OutOfOrder("a response timestamped before its command"),
+                None,
+            );
+        };
+        if let Some(before) = self.before.as_ref() {
+            // A refinement poll: it must come from the same token.
+            if info.serial != before.serial {
+                if self.is_read() {
+                    return self.finish_read();
+                }
+                let expected = before.serial.clone();
+                return self.fail(
+                    SessionError::WrongToken {
+                        expected,
+                        found: info.serial,
+                    },
+                    None,
+                );
+            }
+        } else {
+            let model = Model::lookup(&info.serial);
+            let estimate = DriftEstimate::from_reading(&reading, 0);
+            let first = self.reading(
+                info.serial.clone(),
+                model,
+                info.clock,
+                sent_at,
+                received_at,
+                estimate,
+                None,
+            );
+            self.before = Some(first);
+            // Policy first: a token that will not be written gets no polls either.
+            if !self.check_policy(model, &info.serial, received_at) {
+                return;
+            }
+            self.pre = Some(DriftMeter::new(self.meter_config()));
+        }
+        let Some(meter) = self.pre.as_mut() else {
+            return self.fail(SessionError::OutOfOrder("no drift meter"), None);
+        };
+        let step = match meter.on_reading(reading) {
+            Ok(step) => step,
+            // Contradicting readings (the token clock or the reference clock
+            // jumped): the measurement ends with what was consistent so far.
+            Err(_) => match meter.estimate() {
+                Some(e) => MeterStep::Done(e),
+                None => return self.fail(SessionError::OutOfOrder("clock reading rejected"), None),
+            },
+        };
+        self.update_before(&info.serial, info.clock, sent_at, received_at);
+        if let MeterStep::Poll { not_before } = step {
+            self.state = State::Ready(Pending::Poll(not_before));
+            return;
+        }
+        if self.is_read() {
+            return self.finish_read();
+        }
+        self.state = State::Ready(Pending::Challenge);
+    }
+
+    /// Refreshes `before` with the measurement so far (the last GET INFO given).
+    fn update_before(&mut self, serial: &Serial, clock: u32, sent_at: i64, received_at: i64) {
+        let (Some(meter), Some(before)) = (self.pre.as_ref(), self.before.as_ref()) else {
+            return;
+        };
+        let Some(estimate) = meter.estimate() else {
+            return;
+        };
+        let r = self.reading(
+            serial.clone(),
+            before.model,
+            clock,
             sent_at,
             received_at,
-        });
-        match &self.job {
-            Job::Read => {
-                if let Some(r) = self.before.clone() {
-                    self.state = State::Done(Outcome::Read(r));
-                }
-            }
-            Job::Sync { .. } => {
-                if model.sync_class() == SyncClass::Restricted {
-                    return self.fail(SessionError::SyncNeedsBurn { model }, None);
-                }
-                self.choose_key_and_continue(model, &UnknownModelPolicy::ReadOnly, received_at);
-            }
-            Job::Burn { policy, resume, .. } => {
-                if let Some(r) = resume {
-                    if r.serial() != &info.serial {
-                        let expected = r.serial().clone();
-                        return self.fail(
-                            SessionError::WrongToken {
-                                expected,
-                                found: info.serial,
-                            },
-                            None,
-                        );
-                    }
-                }
-                let policy = policy.clone();
-                self.choose_key_and_continue(model, &policy, received_at);
-            }
+            estimate,
+            Some(meter),
+        );
+        self.before = Some(r);
+    }
+
+    fn finish_read(&mut self) {
+        match self.before.clone() {
+            Some(r) => self.state = State::Done(Outcome::Read(r)),
+            None => self.fail(SessionError::OutOfOrder("read without a reading"), None),
         }
     }
 
-    fn choose_key_and_continue(
-        &mut self,
-        model: Model,
-        policy: &UnknownModelPolicy,
-        now: UnixMicros,
-    ) {
-        let (key, name) = match (model, policy) {
+    /// Model, resume and reference-clock checks after the first GET INFO; chooses
+    /// the key. `false` if the session stopped.
+    fn check_policy(&mut self, model: Model, serial: &Serial, now: UnixMicros) -> bool {
+        let policy = match &self.job {
+            Job::Read => return true,
+            Job::Sync { .. } => {
+                if model.sync_class() == SyncClass::Restricted {
+                    self.fail(SessionError::SyncNeedsBurn { model }, None);
+                    return false;
+                }
+                UnknownModelPolicy::ReadOnly
+            }
+            Job::Burn { policy, resume, .. } => {
+                if let Some(r) = resume {
+                    if r.serial() != serial {
+                        let expected = r.serial().clone();
+                        self.fail(
+                            SessionError::WrongToken {
+                                expected,
+                                found: serial.clone(),
+                            },
+                            None,
+                        );
+                        return false;
+                    }
+                }
+                policy.clone()
+            }
+        };
+        let (key, name) = match (model, &policy) {
             (Model::Known(m), _) => (m.key.key(), "the family default key"),
             (Model::Unknown, UnknownModelPolicy::Program(choice)) => {
                 (choice.key(), choice.describe())
             }
             (Model::Unknown, UnknownModelPolicy::ReadOnly) => {
-                let serial = self.serial().cloned().unwrap_or_else(|| Serial::from(""));
-                return self.fail(SessionError::UnknownModel { serial }, None);
+                self.fail(
+                    SessionError::UnknownModel {
+                        serial: serial.clone(),
+                    },
+                    None,
+                );
+                return false;
             }
         };
         // Refuse a wrong reference clock before anything is written.
         if !(EARLIEST_PLAUSIBLE..=LATEST_REPRESENTABLE).contains(&now) {
-            return self.fail(SessionError::ReferenceClockInvalid { now }, None);
+            self.fail(SessionError::ReferenceClockInvalid { now }, None);
+            return false;
         }
         self.key = Some(key);
         self.key_name = name;
-        self.state = State::Ready(Pending::Challenge);
+        true
     }
 
+    /// Where the token's offset should be after a WRITE CONFIG that left at
+    /// `sent_at`: value − (sent_at + RTT/2), ± half the largest round trip. The
+    /// same for every timer (it is [`crate::clock::WritePlan::confirm_hint`] for
+    /// the planned set); it only steers the confirmation's polls.
+    fn confirm_hint(&self, sent_at: UnixMicros) -> Option<DriftEstimate> {
+        let (value, _) = self.clock_written?;
+        let lat = session_latency(&self.timings)?;
+        let centre = i64::from(value) * MICROS_PER_SEC - sent_at - lat.median_rtt_us / 2;
+        Some(DriftEstimate::around(
+            centre,
+            (lat.max_rtt_us / 2).max(MIN_HINT_SPREAD_US),
+        ))
+    }
+
+    /// The confirming GET INFO and its refinement polls.
     fn on_confirm(&mut self, data: &[u8], sent_at: UnixMicros, received_at: UnixMicros) {
         let Ok(info) = parse_info(data) else {
-            // Both writes were acknowledged; only the check is missing.
-            return self.finish_success(None);
+            // Both writes were acknowledged; only (part of) the check is missing.
+            return self.finish_confirm();
         };
         let Some(before) = self.before.as_ref() else {
             return self.fail(
@@ -485,16 +705,62 @@ impl Engine {
                 None,
             );
         }
-        let after = TokenReading {
-            drift: Drift::estimate(info.clock, sent_at, received_at),
-            serial: info.serial,
-            model: before.model,
-            token_clock: info.clock,
-            sent_at,
-            received_at,
+        let model = before.model;
+        let Ok(reading) = Reading::new(sent_at, received_at, info.clock) else {
+            return self.finish_confirm();
         };
-        if after.drift.offset_ms.abs() > after.drift.uncertainty_ms + CONFIRM_SLACK_MS {
-            let expected = received_at.div_euclid(MICROS_PER_SEC);
+        let meter = self.post.get_or_insert_with(|| {
+            let m = DriftMeter::new(MeterConfig::confirm());
+            match self.hint {
+                Some(h) => m.with_hint(h),
+                None => m,
+            }
+        });
+        let step = match meter.on_reading(reading) {
+            Ok(step) => step,
+            Err(_) => {
+                // The clock contradicts itself after the write: not confirmed.
+                let expected = (received_at + self.target_offset_us).div_euclid(MICROS_PER_SEC);
+                return self.fail(
+                    SessionError::ClockNotConfirmed {
+                        expected,
+                        found: info.clock,
+                    },
+                    None,
+                );
+            }
+        };
+        if let Some(estimate) = meter.estimate() {
+            let meter = meter.clone();
+            let r = self.reading(
+                info.serial,
+                model,
+                info.clock,
+                sent_at,
+                received_at,
+                estimate,
+                Some(&meter),
+            );
+            self.after = Some(r);
+        }
+        match step {
+            MeterStep::Poll { not_before } => {
+                self.state = State::Ready(Pending::ConfirmPoll(not_before))
+            }
+            MeterStep::Done(_) => self.finish_confirm(),
+        }
+    }
+
+    /// Ends the session after the writes: with the confirmation so far (checked
+    /// against the target), or without one when none came back.
+    fn finish_confirm(&mut self) {
+        let Some(after) = self.after.clone() else {
+            return self.finish_success(None, None);
+        };
+        let est = after.drift();
+        let target = self.target_offset_us;
+        if est.lo_us() > target + CONFIRM_SLACK_US || est.hi_us() <= target - CONFIRM_SLACK_US {
+            let expected = (after.received_at + target).div_euclid(MICROS_PER_SEC);
             return self.fail(
                 SessionError::ClockNotConfirmed {
                     expected,
@@ -503,16 +769,20 @@ impl Engine {
                 None,
             );
         }
-        self.finish_success(Some(after));
+        let residual = SyncResidual {
+            estimate: est.shifted(-target),
+        };
+        self.finish_success(Some(after), Some(residual));
     }
 
-    fn finish_success(&mut self, after: Option<TokenReading>) {
+    fn finish_success(&mut self, after: Option<TokenReading>, residual: Option<SyncResidual>) {
         let (Some(before), Some((clock_written, written_for))) =
             (self.before.clone(), self.clock_written)
         else {
             return self.fail(SessionError::OutOfOrder("success without writes"), None);
         };
-        let at = after.as_ref().map_or(written_for, |a| a.received_at);
+        // The codes the token will show: by its own clock (the target offset).
+        let at = after.as_ref().map_or(written_for, |a| a.received_at) + self.target_offset_us;
         let outcome = match &self.job {
             Job::Burn { seed, config, .. } => Outcome::Burned(Box::new(BurnReport {
                 serial: before.serial.clone(),
@@ -520,6 +790,8 @@ impl Engine {
                 clock_written,
                 config_sent_at: written_for,
                 after,
+                residual,
+                clock_synced: self.clock.sync_clock,
                 config: *config,
                 seed_bytes: seed.len(),
                 key: self.key_name,
@@ -533,6 +805,7 @@ impl Engine {
                 clock_written,
                 config_sent_at: written_for,
                 after,
+                residual,
                 config: *config,
                 before,
             })),

@@ -36,12 +36,15 @@ pub mod timing;
 pub use driver::{run_session, run_session_observed, Clock, Exchange, SystemClock, Transceive};
 pub use engine::expected_codes;
 pub use outcome::*;
-pub use timing::{ConfigTimer, ConfigWrite, SendAt, SendNow, Timing};
+pub use timing::{
+    session_latency, ConfigTimer, ConfigWrite, Measure, PlannedSet, SendAt, SendNow, Timing,
+};
 
+use crate::clock::{AdviceConfig, Reference};
 use crate::params::{TokenConfig, TokenSeed};
 use crate::proto::{Serial, UnknownModelPolicy};
 use crate::time::UnixMicros;
-use engine::{Engine, Job};
+use engine::{ClockSetup, Engine, Job};
 
 /// What the caller should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,18 +93,26 @@ macro_rules! delegate_session {
     };
 }
 
-/// GET INFO only: serial, model, token clock, drift. Works on every model.
+/// GET INFO only: serial, model, token clock, drift and advice. Works on every
+/// model. With [`Measure::Advice`] it sends one GET INFO when that decides the
+/// advice, else at most 8 more within 1.2 s; with [`Measure::Precise`] up to 12
+/// more within 2.5 s to measure the drift to about ± one round trip.
 pub struct ReadSession(Engine);
 
 impl ReadSession {
-    pub fn new() -> Self {
-        Self(Engine::new(Job::Read))
-    }
-}
-
-impl Default for ReadSession {
-    fn default() -> Self {
-        Self::new()
+    /// `reference`: the clock the caller's timestamps come from and whether it
+    /// is trusted (Android: network time trusted when available, else the system
+    /// clock untrusted).
+    pub fn new(reference: Reference, measure: Measure) -> Self {
+        Self(Engine::new(
+            Job::Read,
+            ClockSetup {
+                reference,
+                advice: AdviceConfig::default(),
+                measure: Some(measure),
+                sync_clock: true,
+            },
+        ))
     }
 }
 
@@ -114,10 +125,20 @@ pub struct BurnRequest {
     pub config: TokenConfig,
     /// What to do if the serial matches no known model (default: read-only, i.e. refuse).
     pub unknown_model: UnknownModelPolicy,
+    /// The clock the caller's timestamps come from, and whether it is trusted
+    /// (an untrusted clock is written to the token all the same: ask the user first).
+    pub reference: Reference,
+    /// `true`: set the token clock to the reference, precisely (the default).
+    /// `false`: keep the token's own time. A burn always writes WRITE CONFIG,
+    /// which always sets the clock, so "no sync" means writing the token's
+    /// measured time back (precise measurement, kept to within its uncertainty,
+    /// about ± one round trip).
+    pub sync_clock: bool,
 }
 
-/// GET INFO → policy checks → GET CHALLENGE → EXTERNAL AUTHENTICATE → WRITE CONFIG
-/// → WRITE SEED → GET INFO (confirm) → [`BurnReport`].
+/// GET INFO (+ refinement polls) → policy checks → GET CHALLENGE → EXTERNAL
+/// AUTHENTICATE → WRITE CONFIG (planned send instant and time value) → WRITE SEED
+/// → GET INFO (+ confirmation polls) → [`BurnReport`] with the residual.
 pub struct BurnSession(Engine);
 
 impl BurnSession {
@@ -137,29 +158,46 @@ impl BurnSession {
             seed,
             config,
             unknown_model,
+            reference,
+            sync_clock,
         } = request;
-        Self(Engine::new(Job::Burn {
-            seed,
-            config,
-            policy: unknown_model,
-            resume,
-        }))
+        Self(Engine::new(
+            Job::Burn {
+                seed,
+                config,
+                policy: unknown_model,
+                resume,
+            },
+            ClockSetup {
+                reference,
+                advice: AdviceConfig::default(),
+                measure: None,
+                sync_clock,
+            },
+        ))
     }
 
     /// Schedules WRITE CONFIG at a reference instant (the time written is the one
     /// of that instant; a past instant means at once). Same as
-    /// `set_config_timer(Box::new(SendAt(at)))`; `None` restores [`SendNow`].
+    /// `set_config_timer(Box::new(SendAt(at)))`; `None` restores the default
+    /// ([`PlannedSet`]).
     pub fn set_config_not_before(&mut self, at: Option<UnixMicros>) {
-        match at {
-            Some(t) => self.0.set_timer(Box::new(SendAt(t))),
-            None => self.0.set_timer(Box::new(SendNow)),
-        }
+        self.0
+            .set_timer(at.map(|t| Box::new(SendAt(t)) as Box<dyn ConfigTimer>));
     }
 
-    /// Lets `timer` choose the WRITE CONFIG time value and send instant (the
-    /// precise clock set plugs in here). Call before WRITE CONFIG is polled.
+    /// Lets `timer` choose the WRITE CONFIG time value and send instant instead
+    /// of the precise [`PlannedSet`]; `Box::new(SendNow)` is the naive set (for
+    /// comparisons). Call before WRITE CONFIG is polled.
     pub fn set_config_timer(&mut self, timer: Box<dyn ConfigTimer>) {
-        self.0.set_timer(timer);
+        self.0.set_timer(Some(timer));
+    }
+
+    /// How the token clock is measured before the set. Default: [`Measure::Advice`]
+    /// (the planned set does not need more), or [`Measure::Precise`] when
+    /// `sync_clock` is false (the token's offset is written back).
+    pub fn set_measure(&mut self, measure: Measure) {
+        self.0.set_measure(measure);
     }
 
     /// Send/receive instants of the completed exchanges so far.
@@ -186,21 +224,34 @@ delegate_session!(BurnSession);
 pub struct SyncSession(Engine);
 
 impl SyncSession {
-    pub fn new(config: TokenConfig) -> Self {
-        Self(Engine::new(Job::Sync { config }))
+    /// Sets the clock to the reference precisely ([`PlannedSet`]) with `config`
+    /// (the whole configuration is rewritten: the token cannot set its clock alone).
+    pub fn new(config: TokenConfig, reference: Reference) -> Self {
+        Self(Engine::new(
+            Job::Sync { config },
+            ClockSetup {
+                reference,
+                advice: AdviceConfig::default(),
+                measure: None,
+                sync_clock: true,
+            },
+        ))
     }
 
     /// See [`BurnSession::set_config_not_before`].
     pub fn set_config_not_before(&mut self, at: Option<UnixMicros>) {
-        match at {
-            Some(t) => self.0.set_timer(Box::new(SendAt(t))),
-            None => self.0.set_timer(Box::new(SendNow)),
-        }
+        self.0
+            .set_timer(at.map(|t| Box::new(SendAt(t)) as Box<dyn ConfigTimer>));
     }
 
     /// See [`BurnSession::set_config_timer`].
     pub fn set_config_timer(&mut self, timer: Box<dyn ConfigTimer>) {
-        self.0.set_timer(timer);
+        self.0.set_timer(Some(timer));
+    }
+
+    /// See [`BurnSession::set_measure`].
+    pub fn set_measure(&mut self, measure: Measure) {
+        self.0.set_measure(measure);
     }
 
     /// Send/receive instants of the completed exchanges so far.

@@ -1,6 +1,7 @@
 //! What a session ends with: a report, or a failure that says what state the
 //! token is in and what the user should do next.
 
+use crate::clock::{Advice, DriftEstimate, SyncResidual};
 use crate::params::TokenConfig;
 use crate::proto::{Model, ResponseError, Serial, StatusWord};
 use crate::time::UnixMicros;
@@ -190,55 +191,31 @@ pub fn sw_meaning(sw: StatusWord) -> &'static str {
     }
 }
 
-/// Drift of the token clock against the reference clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Drift {
-    /// Token minus reference, milliseconds: positive when the token is ahead.
-    pub offset_ms: i64,
-    /// ± bound: 500 ms for the whole-second clock plus half the round trip.
-    pub uncertainty_ms: i64,
-}
-
-impl Drift {
-    /// From a whole-second token reading and the send/receive instants of the
-    /// command that read it: the token read its clock somewhere in between, and
-    /// its true time was somewhere in `[clock, clock + 1 s)`.
-    pub fn estimate(token_clock: u32, sent_at: UnixMicros, received_at: UnixMicros) -> Self {
-        let rtt = received_at.saturating_sub(sent_at).max(0);
-        let mid = sent_at.saturating_add(rtt / 2);
-        let token_ms = i64::from(token_clock)
-            .saturating_mul(1000)
-            .saturating_add(500);
-        Drift {
-            offset_ms: token_ms.saturating_sub(mid.div_euclid(1000)),
-            uncertainty_ms: 500 + (rtt + 1999) / 2000,
-        }
-    }
-}
-
-impl fmt::Display for Drift {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.offset_ms as f64 / 1000.0;
-        let u = self.uncertainty_ms as f64 / 1000.0;
-        let dir = if self.offset_ms >= 0 {
-            "ahead"
-        } else {
-            "behind"
-        };
-        write!(f, "{:.1} s {dir} (± {u:.1} s)", s.abs())
-    }
-}
-
-/// One reading of serial and clock (GET INFO).
+/// Serial, model and clock of a token, measured by one or more timed GET INFO.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenReading {
     pub serial: Serial,
     pub model: Model,
-    /// Token clock, Unix seconds.
+    /// Token clock, Unix seconds, as the last GET INFO of the measurement reported it.
     pub token_clock: u32,
+    /// Send/receive instants of that last GET INFO (reference clock).
     pub sent_at: UnixMicros,
     pub received_at: UnixMicros,
-    pub drift: Drift,
+    /// The drift (offset interval, see [`TokenReading::drift`]), the advice
+    /// computed from it, and the reference clock it was measured against.
+    pub advice: Advice,
+    /// GET INFO exchanges the measurement used (1 = no refinement polls).
+    pub reads: u32,
+    /// Time from the first answer to the last one (0 without polls), µs.
+    pub measure_time_us: i64,
+}
+
+impl TokenReading {
+    /// Token clock minus reference clock: the interval every reading agrees with.
+    /// `Display`: `+3.42 s ± 0.02 s`.
+    pub fn drift(&self) -> DriftEstimate {
+        self.advice.estimate()
+    }
 }
 
 /// A code the token should show once switched off and on.
@@ -267,6 +244,12 @@ pub struct BurnReport {
     pub config_sent_at: UnixMicros,
     /// The confirming read; `None` when it was cut off after both writes were acknowledged.
     pub after: Option<TokenReading>,
+    /// The clock error left by the set, relative to what it aimed at (true time, or
+    /// the token's own time when `sync_clock` was false): the confirmation's
+    /// interval minus the target. `None` when the confirming read was cut off.
+    pub residual: Option<SyncResidual>,
+    /// Whether the clock was set to the reference (`BurnRequest::sync_clock`).
+    pub clock_synced: bool,
     pub config: TokenConfig,
     pub seed_bytes: usize,
     /// Which key was used ("the family default key", "a user-supplied key").
@@ -285,6 +268,8 @@ pub struct SyncReport {
     pub clock_written: u32,
     pub config_sent_at: UnixMicros,
     pub after: Option<TokenReading>,
+    /// The clock error left by the set (see [`BurnReport::residual`]).
+    pub residual: Option<SyncResidual>,
     pub config: TokenConfig,
 }
 

@@ -5,6 +5,7 @@
     clippy::indexing_slicing
 )]
 
+use kiln_core::clock::{Reference, ReferenceSource};
 use kiln_core::params::{TokenConfig, TokenSeed};
 use kiln_core::proto::UnknownModelPolicy;
 use kiln_core::secret::SecretBytes;
@@ -19,11 +20,16 @@ pub fn seed(bytes: &[u8]) -> TokenSeed {
     TokenSeed::new(SecretBytes::from_slice(bytes)).unwrap()
 }
 
+/// The simulator's virtual clock is true time by construction.
+pub const SIM_REF: Reference = Reference::trusted(ReferenceSource::Simulator);
+
 pub fn request(bytes: &[u8], config: TokenConfig) -> BurnRequest {
     BurnRequest {
         seed: seed(bytes),
         config,
         unknown_model: UnknownModelPolicy::ReadOnly,
+        reference: SIM_REF,
+        sync_clock: true,
     }
 }
 
