@@ -143,6 +143,10 @@ impl Engine {
         match measure {
             Measure::Advice => MeterConfig::advice(self.clock.advice),
             Measure::Precise => MeterConfig::precise(),
+            Measure::Single => MeterConfig {
+                max_polls: 0,
+                ..MeterConfig::advice(self.clock.advice)
+            },
         }
     }
 

@@ -22,6 +22,9 @@ pub enum Measure {
     /// Locate the token's second boundary: up to 12 more GET INFO within 2.5 s,
     /// interval about ± one round trip (±15 ms target).
     Precise,
+    /// One GET INFO, never a refinement poll (the advice may stay borderline).
+    /// For comparisons with the naive single read.
+    Single,
 }
 
 /// Send and receive instants of one completed exchange of this session.
