@@ -109,6 +109,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             show::config_text(&config),
             t.description
         );
+        if let Some(note) = crate::reference::untrusted_note(&request.reference) {
+            eprintln!("kiln: note: {note}");
+        }
     }
     let mut steps = Vec::new();
     let mut session = first;

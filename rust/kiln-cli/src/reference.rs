@@ -41,3 +41,49 @@ pub fn text(r: &Reference) -> String {
         )
     }
 }
+
+/// What to tell the user before a burn writes an unverified clock to a token.
+pub fn untrusted_note(r: &Reference) -> Option<String> {
+    (!r.trusted).then(|| {
+        format!(
+            "the clock written to the token comes from the {}, which kiln cannot verify; \
+             check it (or pass --trust-clock if it is NTP-synchronised)",
+            r.source
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        transport: TransportArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
+    }
+
+    fn reference_for(args: &[&str]) -> Reference {
+        let t = T::try_parse_from(std::iter::once("t").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        reference(&t.transport, &t.clock)
+    }
+
+    #[test]
+    fn simulator_is_trusted_system_clock_only_on_request() {
+        let sim = reference_for(&["--sim"]);
+        assert_eq!(sim, Reference::trusted(ReferenceSource::Simulator));
+        assert!(untrusted_note(&sim).is_none());
+        let sys = reference_for(&[]);
+        assert_eq!(sys, Reference::untrusted(ReferenceSource::System));
+        let note = untrusted_note(&sys).unwrap_or_default();
+        assert!(note.contains("--trust-clock"), "{note}");
+        assert!(text(&sys).contains("not verified"));
+        let trusted = reference_for(&["--trust-clock"]);
+        assert_eq!(trusted, Reference::trusted(ReferenceSource::System));
+        assert_eq!(text(&trusted), "system clock (trusted)");
+    }
+}
