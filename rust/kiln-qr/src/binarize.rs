@@ -1,0 +1,276 @@
+//! Binarisers: luminance plane -> bit matrix (true = dark module).
+//!
+//! Each one exists because it wins on a different kind of picture (see docs/qr.md):
+//! - [`block_local`]: 8×8 block thresholds smoothed over 5×5 blocks (the classic
+//!   ZXing "hybrid" idea). Fast, robust to slow glare gradients.
+//! - [`window_mean`]: threshold against the mean of a large square window (integral
+//!   image) with a small bias. Keeps thin strokes of small codes and copes with
+//!   strong local glare where 8×8 blocks see only one colour.
+//! - [`global_otsu`]: one threshold for the whole frame; rescues clean, high-contrast
+//!   codes whose large uniform modules fool the local methods.
+
+use crate::luma::LumaView;
+use rxing::common::{BitArray, BitMatrix, LineOrientation};
+use rxing::{Binarizer, Luma8Source};
+use std::borrow::Cow;
+
+/// Which threshold rule to apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    BlockLocal,
+    WindowMean,
+    GlobalOtsu,
+}
+
+/// Binarises `src` with `method`; `invert` swaps dark and light (dark-mode codes).
+pub fn binarize(src: &LumaView<'_>, method: Method, invert: bool) -> Option<BitMatrix> {
+    let mut m = match method {
+        Method::BlockLocal => block_local(src),
+        Method::WindowMean => window_mean(src),
+        Method::GlobalOtsu => global_otsu(src),
+    }?;
+    if invert {
+        m.flip_self();
+    }
+    Some(m)
+}
+
+fn new_matrix(src: &LumaView<'_>) -> Option<BitMatrix> {
+    BitMatrix::new(
+        u32::try_from(src.width()).ok()?,
+        u32::try_from(src.height()).ok()?,
+    )
+    .ok()
+}
+
+const BLOCK: usize = 8;
+const MIN_DYNAMIC_RANGE: u32 = 24;
+
+/// Block-local threshold: per 8×8 block a black point (mean, or a guess for flat
+/// blocks), averaged over the surrounding 5×5 blocks.
+pub fn block_local(src: &LumaView<'_>) -> Option<BitMatrix> {
+    let (w, h) = (src.width(), src.height());
+    if w < BLOCK * 5 || h < BLOCK * 5 {
+        return global_otsu(src);
+    }
+    let sw = w.div_ceil(BLOCK);
+    let sh = h.div_ceil(BLOCK);
+    let max_x = w - BLOCK;
+    let max_y = h - BLOCK;
+    let mut black = vec![0u32; sw * sh];
+    for by in 0..sh {
+        let y0 = (by * BLOCK).min(max_y);
+        for bx in 0..sw {
+            let x0 = (bx * BLOCK).min(max_x);
+            let (mut sum, mut lo, mut hi) = (0u32, 255u32, 0u32);
+            for y in y0..y0 + BLOCK {
+                let row = src.row(y).get(x0..x0 + BLOCK).unwrap_or(&[]);
+                for &p in row {
+                    let p = u32::from(p);
+                    sum += p;
+                    lo = lo.min(p);
+                    hi = hi.max(p);
+                }
+            }
+            let mut avg = sum / (BLOCK * BLOCK) as u32;
+            if hi - lo <= MIN_DYNAMIC_RANGE {
+                // A flat block: assume it is background (light) unless its
+                // already-computed neighbours say the area is darker.
+                avg = lo / 2;
+                if by > 0 && bx > 0 {
+                    let up = black.get((by - 1) * sw + bx).copied().unwrap_or(0);
+                    let left = black.get(by * sw + bx - 1).copied().unwrap_or(0);
+                    let ul = black.get((by - 1) * sw + bx - 1).copied().unwrap_or(0);
+                    let nb = (up + 2 * left + ul) / 4;
+                    if lo < nb {
+                        avg = nb;
+                    }
+                }
+            }
+            if let Some(b) = black.get_mut(by * sw + bx) {
+                *b = avg;
+            }
+        }
+    }
+    let mut m = new_matrix(src)?;
+    for by in 0..sh {
+        let y0 = (by * BLOCK).min(max_y);
+        let top = by.clamp(2, sh.saturating_sub(3).max(2));
+        for bx in 0..sw {
+            let x0 = (bx * BLOCK).min(max_x);
+            let left = bx.clamp(2, sw.saturating_sub(3).max(2));
+            let mut sum = 0u32;
+            for yy in top - 2..=top + 2 {
+                for xx in left - 2..=left + 2 {
+                    sum += black.get(yy * sw + xx).copied().unwrap_or(0);
+                }
+            }
+            let t = sum / 25;
+            for y in y0..y0 + BLOCK {
+                let row = src.row(y).get(x0..x0 + BLOCK).unwrap_or(&[]);
+                for (dx, &p) in row.iter().enumerate() {
+                    if u32::from(p) <= t {
+                        m.set((x0 + dx) as u32, y as u32);
+                    }
+                }
+            }
+        }
+    }
+    Some(m)
+}
+
+/// Integral image of the plane, (w+1)×(h+1) u32 sums.
+fn integral(src: &LumaView<'_>) -> Vec<u32> {
+    let (w, h) = (src.width(), src.height());
+    let iw = w + 1;
+    let mut ii = vec![0u32; iw * (h + 1)];
+    for y in 0..h {
+        let mut run = 0u32;
+        let row = src.row(y);
+        for x in 0..w {
+            run += u32::from(row.get(x).copied().unwrap_or(255));
+            let above = ii.get(y * iw + x + 1).copied().unwrap_or(0);
+            if let Some(c) = ii.get_mut((y + 1) * iw + x + 1) {
+                *c = above + run;
+            }
+        }
+    }
+    ii
+}
+
+/// Mean-of-window threshold (Bradley–Roth): dark if below 93% of the mean of a
+/// window about 1/8 of the shorter side.
+pub fn window_mean(src: &LumaView<'_>) -> Option<BitMatrix> {
+    let (w, h) = (src.width(), src.height());
+    let ii = integral(src);
+    let iw = w + 1;
+    let r = (w.min(h) / 16).max(6);
+    let mut m = new_matrix(src)?;
+    for y in 0..h {
+        let y0 = y.saturating_sub(r);
+        let y1 = (y + r + 1).min(h);
+        let row = src.row(y);
+        for x in 0..w {
+            let x0 = x.saturating_sub(r);
+            let x1 = (x + r + 1).min(w);
+            let a = ii.get(y1 * iw + x1).copied().unwrap_or(0);
+            let b = ii.get(y0 * iw + x1).copied().unwrap_or(0);
+            let c = ii.get(y1 * iw + x0).copied().unwrap_or(0);
+            let d = ii.get(y0 * iw + x0).copied().unwrap_or(0);
+            let sum = u64::from(a.wrapping_sub(b).wrapping_sub(c).wrapping_add(d));
+            let count = ((y1 - y0) * (x1 - x0)) as u64;
+            let p = u64::from(row.get(x).copied().unwrap_or(255));
+            // p < 0.93 * mean  <=>  p * count * 100 < sum * 93
+            if p * count * 100 < sum * 93 {
+                m.set(x as u32, y as u32);
+            }
+        }
+    }
+    Some(m)
+}
+
+/// Otsu's global threshold.
+pub fn global_otsu(src: &LumaView<'_>) -> Option<BitMatrix> {
+    let (w, h) = (src.width(), src.height());
+    let mut hist = [0u64; 256];
+    for y in 0..h {
+        for &p in src.row(y) {
+            if let Some(c) = hist.get_mut(usize::from(p)) {
+                *c += 1;
+            }
+        }
+    }
+    let total: u64 = hist.iter().sum();
+    let sum_all: u64 = hist.iter().enumerate().map(|(i, &c)| i as u64 * c).sum();
+    let (mut w_b, mut sum_b, mut best, mut best_t) = (0u64, 0u64, 0f64, 127u8);
+    for (t, &c) in hist.iter().enumerate() {
+        w_b += c;
+        if w_b == 0 {
+            continue;
+        }
+        let w_f = total - w_b;
+        if w_f == 0 {
+            break;
+        }
+        sum_b += t as u64 * c;
+        let m_b = sum_b as f64 / w_b as f64;
+        let m_f = (sum_all - sum_b) as f64 / w_f as f64;
+        let between = w_b as f64 * w_f as f64 * (m_b - m_f) * (m_b - m_f);
+        if between > best {
+            best = between;
+            best_t = t as u8;
+        }
+    }
+    let mut m = new_matrix(src)?;
+    for y in 0..h {
+        for (x, &p) in src.row(y).iter().enumerate() {
+            if p <= best_t {
+                m.set(x as u32, y as u32);
+            }
+        }
+    }
+    Some(m)
+}
+
+/// Adapter handing a precomputed bit matrix to rxing's readers.
+pub struct Prebinarized {
+    source: Luma8Source<'static>,
+    matrix: BitMatrix,
+}
+
+impl Prebinarized {
+    pub fn new(matrix: BitMatrix) -> Self {
+        Self {
+            // rxing's QR reader only looks at the bit matrix; this is a placeholder.
+            source: Luma8Source::with_empty_image(1, 1),
+            matrix,
+        }
+    }
+}
+
+impl Binarizer for Prebinarized {
+    type Source = Luma8Source<'static>;
+
+    fn get_luminance_source(&self) -> &Self::Source {
+        &self.source
+    }
+
+    fn get_black_row(&self, y: usize) -> rxing::common::Result<Cow<'_, BitArray>> {
+        Ok(Cow::Owned(self.matrix.getRow(y as u32)))
+    }
+
+    fn get_black_row_from_matrix(&self, y: usize) -> rxing::common::Result<Cow<'_, BitArray>> {
+        self.get_black_row(y)
+    }
+
+    fn get_black_matrix(&self) -> rxing::common::Result<&BitMatrix> {
+        Ok(&self.matrix)
+    }
+
+    fn get_black_line(
+        &self,
+        l: usize,
+        lt: LineOrientation,
+    ) -> rxing::common::Result<Cow<'_, BitArray>> {
+        match lt {
+            LineOrientation::Row => Ok(Cow::Owned(self.matrix.getRow(l as u32))),
+            LineOrientation::Column => Ok(Cow::Owned(self.matrix.getCol(l as u32))),
+        }
+    }
+
+    fn create_binarizer(&self, source: Self::Source) -> Self {
+        Self {
+            source,
+            matrix: self.matrix.clone(),
+        }
+    }
+
+    fn get_width(&self) -> usize {
+        self.matrix.width() as usize
+    }
+
+    fn get_height(&self) -> usize {
+        self.matrix.height() as usize
+    }
+}
+

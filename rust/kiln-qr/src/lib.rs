@@ -1,0 +1,71 @@
+//! QR decoding for tokenkiln: camera luminance planes (Android `YUV_420_888` Y plane,
+//! row stride honoured) and image files (PNG, JPEG, WebP).
+//!
+//! The pipeline (see `docs/qr.md`) runs a fixed list of cheap-to-expensive attempts —
+//! each a (scale, binariser, polarity, detector) combination — and stops at the first
+//! attempt that decodes something, or when the time budget is spent. Third-party
+//! decoder panics are contained; every input error is a [`QrError`].
+//!
+//! Payload text: byte-mode data is interpreted like ZXing does (ECI if present,
+//! otherwise UTF-8 when valid, else a Shift_JIS / ISO-8859-1 guess), so the returned
+//! `String` is the exact text, line breaks (`\r\n`) included.
+
+mod binarize;
+mod image_file;
+mod luma;
+mod pipeline;
+
+use std::time::Duration;
+
+pub use image_file::{decode_image_bytes, decode_image_bytes_with_budget, load_luma, MAX_SIDE};
+pub use luma::{LumaBuf, LumaView, MAX_PIXELS, MIN_SIDE};
+
+/// Default time budget for a camera frame: enough for the fast attempts at 720p on a
+/// mid-range phone while keeping the preview live.
+pub const FRAME_BUDGET: Duration = Duration::from_millis(50);
+
+/// Default time budget for an image file (desktop CLI).
+pub const FILE_BUDGET: Duration = Duration::from_millis(2000);
+
+/// Why a frame or file could not be examined. "No QR code found" is not an error:
+/// the decode functions then return an empty list.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum QrError {
+    #[error("image is {width}x{height} pixels: too small to hold a QR code (at least {MIN_SIDE}x{MIN_SIDE})")]
+    TooSmall { width: u32, height: u32 },
+    #[error("image is {width}x{height} pixels: too large (limit {MAX_PIXELS} pixels, {MAX_SIDE} per side); crop or scale it down")]
+    TooLarge { width: u32, height: u32 },
+    #[error("row stride {stride} is smaller than the width {width}")]
+    BadStride { width: u32, stride: u32 },
+    #[error("luminance buffer holds {got} bytes but the dimensions need {needed}")]
+    BufferTooShort { needed: usize, got: usize },
+    #[error("not a PNG, JPEG or WebP image")]
+    UnsupportedFormat,
+    #[error("the image file is damaged or truncated: {0}")]
+    BadImage(String),
+}
+
+/// Decodes the QR codes in an 8-bit luminance plane of `width`×`height` pixels whose
+/// rows start `row_stride` bytes apart (the last row may omit its padding). The plane
+/// is read in place, not copied.
+///
+/// `budget` bounds the time spent (default [`FRAME_BUDGET`]); attempts are atomic, so
+/// the call may overrun the budget by at most one attempt. Returns the distinct payload
+/// texts found (usually one), or an empty list if none decoded.
+pub fn decode_luma(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    row_stride: u32,
+    budget: Option<Duration>,
+) -> Result<Vec<String>, QrError> {
+    let view = LumaView::new(data, width, height, row_stride)?;
+    Ok(pipeline::decode(&view, budget.unwrap_or(FRAME_BUDGET)))
+}
+
+/// Internal knobs exposed for the benchmark and experiment binaries only; not a stable API.
+#[doc(hidden)]
+pub mod experimental {
+    pub use crate::binarize::Method;
+    pub use crate::pipeline::{run_attempt, Attempt, Detector, PIPELINE};
+}

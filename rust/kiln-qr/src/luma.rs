@@ -1,0 +1,146 @@
+//! A borrowed or owned 8-bit luminance plane with a row stride, plus the cheap
+//! preprocessing steps the pipeline uses (box downscale, contrast stretch).
+
+use crate::QrError;
+
+/// Smallest side (pixels) that can hold a version-1 QR code at one pixel per module
+/// including its quiet zone; anything smaller is refused up front.
+pub const MIN_SIDE: u32 = 21;
+
+/// Largest pixel count accepted (about 64 megapixels): bigger frames are refused
+/// instead of allocating gigabytes.
+pub const MAX_PIXELS: u64 = 64 * 1024 * 1024;
+
+/// A view of a luminance plane: `height` rows of `width` bytes, rows `stride` bytes apart.
+#[derive(Clone, Copy)]
+pub struct LumaView<'a> {
+    data: &'a [u8],
+    width: usize,
+    height: usize,
+    stride: usize,
+}
+
+impl<'a> LumaView<'a> {
+    /// Checks the dimensions against the buffer; never panics.
+    pub fn new(data: &'a [u8], width: u32, height: u32, stride: u32) -> Result<Self, QrError> {
+        if width < MIN_SIDE || height < MIN_SIDE {
+            return Err(QrError::TooSmall { width, height });
+        }
+        if u64::from(width) * u64::from(height) > MAX_PIXELS {
+            return Err(QrError::TooLarge { width, height });
+        }
+        if stride < width {
+            return Err(QrError::BadStride { width, stride });
+        }
+        let (w, h, s) = (width as usize, height as usize, stride as usize);
+        // The last row only needs `width` bytes (Android planes often omit the padding).
+        let needed = s
+            .checked_mul(h - 1)
+            .and_then(|v| v.checked_add(w))
+            .ok_or(QrError::TooLarge { width, height })?;
+        if data.len() < needed {
+            return Err(QrError::BufferTooShort {
+                needed,
+                got: data.len(),
+            });
+        }
+        Ok(Self {
+            data,
+            width: w,
+            height: h,
+            stride: s,
+        })
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// Row `y` (exactly `width` bytes); an empty slice outside the plane.
+    #[inline]
+    pub fn row(&self, y: usize) -> &'a [u8] {
+        let start = y.saturating_mul(self.stride);
+        self.data
+            .get(start..start.saturating_add(self.width))
+            .unwrap_or(&[])
+    }
+
+    /// Luminance at (x, y), or white outside the plane.
+    #[inline]
+    pub fn get(&self, x: usize, y: usize) -> u8 {
+        self.row(y).get(x).copied().unwrap_or(255)
+    }
+}
+
+/// An owned, tightly packed luminance plane (stride == width).
+pub struct LumaBuf {
+    pub data: Vec<u8>,
+    pub width: usize,
+    pub height: usize,
+}
+
+impl LumaBuf {
+    pub fn view(&self) -> Option<LumaView<'_>> {
+        LumaView::new(
+            &self.data,
+            u32::try_from(self.width).ok()?,
+            u32::try_from(self.height).ok()?,
+            u32::try_from(self.width).ok()?,
+        )
+        .ok()
+    }
+}
+
+/// Box-filter downscale by an integer factor (2 or more): each output pixel is the
+/// mean of a `factor`×`factor` block. Camera frames and large photos carry far more
+/// pixels per module than the detector needs; averaging also suppresses sensor noise
+/// and the monitor's sub-pixel moiré.
+pub fn downscale(src: &LumaView<'_>, factor: usize) -> Option<LumaBuf> {
+    let factor = factor.max(1);
+    let w = src.width() / factor;
+    let h = src.height() / factor;
+    if w < MIN_SIDE as usize || h < MIN_SIDE as usize {
+        return None;
+    }
+    let mut sums = vec![0u32; w];
+    let mut data = Vec::with_capacity(w * h);
+    let area = (factor * factor) as u32;
+    for oy in 0..h {
+        sums.iter_mut().for_each(|s| *s = 0);
+        for dy in 0..factor {
+            let row = src.row(oy * factor + dy);
+            for (s, chunk) in sums.iter_mut().zip(row.chunks_exact(factor)) {
+                *s += chunk.iter().map(|&v| u32::from(v)).sum::<u32>();
+            }
+        }
+        data.extend(sums.iter().map(|&s| (s / area) as u8));
+    }
+    Some(LumaBuf {
+        data,
+        width: w,
+        height: h,
+    })
+}
+
+/// Rotates a plane by 90° clockwise (used only by tests and benchmarks).
+pub fn rotate90(src: &LumaView<'_>) -> LumaBuf {
+    let (w, h) = (src.width(), src.height());
+    let mut data = vec![0u8; w * h];
+    for y in 0..h {
+        for (x, &v) in src.row(y).iter().enumerate() {
+            // (x, y) -> (h-1-y, x) in an h-wide image
+            if let Some(d) = data.get_mut(x * h + (h - 1 - y)) {
+                *d = v;
+            }
+        }
+    }
+    LumaBuf {
+        data,
+        width: h,
+        height: w,
+    }
+}

@@ -1,0 +1,183 @@
+//! The attempt list and its runner.
+
+use crate::binarize::{binarize, Method, Prebinarized};
+use crate::luma::{downscale, LumaBuf, LumaView};
+use rxing::common::BitMatrix;
+use rxing::multi::MultipleBarcodeReader;
+use rxing::qrcode::cpp_port::QrReader;
+use rxing::qrcode::QRCodeReader;
+use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Reader};
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+/// Which detector/decoder reads the binarised picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detector {
+    /// rxing's port of zxing-cpp's QR detector (finder-pattern sets, multiple symbols).
+    ZxCpp,
+    /// rxing's port of Java ZXing's QR detector (different finder search/alignment).
+    ZxJava,
+    /// rqrr (quirc-style flood-fill capstone detection).
+    Rqrr,
+}
+
+/// One decoding attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Downscale so that the longer side is at most this many pixels (0 = full size).
+    pub max_side: usize,
+    pub method: Method,
+    pub invert: bool,
+    pub detector: Detector,
+}
+
+const fn a(max_side: usize, method: Method, invert: bool, detector: Detector) -> Attempt {
+    Attempt {
+        max_side,
+        method,
+        invert,
+        detector,
+    }
+}
+
+use Detector::{Rqrr, ZxCpp, ZxJava};
+use Method::{BlockLocal, GlobalOtsu, WindowMean};
+
+/// The production attempt order (chosen by measurement, see docs/qr.md).
+pub const PIPELINE: &[Attempt] = &[
+    a(0, BlockLocal, false, ZxCpp),
+    a(0, BlockLocal, true, ZxCpp),
+    a(0, WindowMean, false, ZxCpp),
+    a(0, GlobalOtsu, false, ZxCpp),
+    a(0, BlockLocal, false, Rqrr),
+    a(0, BlockLocal, false, ZxJava),
+];
+
+/// Downscaled copies of the input, computed on demand and shared across attempts.
+struct Scales<'a> {
+    full: LumaView<'a>,
+    cache: Vec<(usize, Option<LumaBuf>)>,
+}
+
+impl<'a> Scales<'a> {
+    fn factor(&self, max_side: usize) -> usize {
+        if max_side == 0 {
+            return 1;
+        }
+        let side = self.full.width().max(self.full.height());
+        side.div_ceil(max_side).max(1)
+    }
+
+    /// Runs `f` on the plane downscaled for `max_side` (None if that scale is too small).
+    fn with<R>(&mut self, max_side: usize, f: impl FnOnce(&LumaView<'_>) -> R) -> Option<R> {
+        let factor = self.factor(max_side);
+        if factor == 1 {
+            return Some(f(&self.full));
+        }
+        if !self.cache.iter().any(|(k, _)| *k == factor) {
+            let buf = downscale(&self.full, factor);
+            self.cache.push((factor, buf));
+        }
+        let buf = self
+            .cache
+            .iter()
+            .find(|(k, _)| *k == factor)
+            .and_then(|(_, b)| b.as_ref())?;
+        let view = buf.view()?;
+        Some(f(&view))
+    }
+}
+
+fn hints() -> DecodeHints {
+    DecodeHints {
+        TryHarder: Some(true),
+        PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
+        ..DecodeHints::default()
+    }
+}
+
+fn read_rxing(bits: BitMatrix, detector: Detector) -> Vec<String> {
+    let hints = hints();
+    let mut bitmap = BinaryBitmap::new(Prebinarized::new(bits));
+    match detector {
+        ZxCpp => QrReader
+            .decode_multiple_with_hints(&mut bitmap, &hints)
+            .map(|rs| rs.iter().map(|r| r.getText().to_owned()).collect())
+            .unwrap_or_default(),
+        _ => QRCodeReader
+            .decode_with_hints(&mut bitmap, &hints)
+            .map(|r| vec![r.getText().to_owned()])
+            .unwrap_or_default(),
+    }
+}
+
+fn read_rqrr(bits: &BitMatrix) -> Vec<String> {
+    let (w, h) = (bits.width() as usize, bits.height() as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| {
+        bits.try_get(x as u32, y as u32).unwrap_or(false)
+    });
+    let mut out = Vec::new();
+    for grid in img.detect_grids() {
+        let mut bytes = Vec::new();
+        if grid.decode_to(&mut bytes).is_ok() {
+            out.push(bytes_to_text(bytes));
+        }
+    }
+    out
+}
+
+/// rqrr hands back raw bytes: UTF-8 when valid, else ISO-8859-1 (ZXing's default).
+fn bytes_to_text(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => e.into_bytes().iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+fn attempt_on(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
+    let Some(bits) = binarize(view, at.method, at.invert) else {
+        return Vec::new();
+    };
+    let run = || match at.detector {
+        Rqrr => read_rqrr(&bits),
+        d => read_rxing(bits.clone(), d),
+    };
+    // Third-party decoders have panicked on real photos (rqrr 0.11's perspective
+    // assertion); a panic here means "this attempt found nothing".
+    catch_unwind(AssertUnwindSafe(run)).unwrap_or_default()
+}
+
+/// Runs one attempt on its own (benchmarks and experiments).
+pub fn run_attempt(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
+    let mut scales = Scales {
+        full: *view,
+        cache: Vec::new(),
+    };
+    scales.with(at.max_side, |v| attempt_on(v, at)).unwrap_or_default()
+}
+
+/// Runs [`PIPELINE`] until something decodes or `budget` is spent.
+pub fn decode(view: &LumaView<'_>, budget: Duration) -> Vec<String> {
+    let start = Instant::now();
+    let mut scales = Scales {
+        full: *view,
+        cache: Vec::new(),
+    };
+    for (i, &at) in PIPELINE.iter().enumerate() {
+        if i > 0 && start.elapsed() >= budget {
+            break;
+        }
+        let found = scales.with(at.max_side, |v| attempt_on(v, at)).unwrap_or_default();
+        if !found.is_empty() {
+            let mut out: Vec<String> = Vec::with_capacity(found.len());
+            for s in found {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            return out;
+        }
+    }
+    Vec::new()
+}
