@@ -39,19 +39,22 @@ fn main() {
         args.drain(0..2);
     }
     let mut attempts = Vec::new();
-    for max_side in [0usize, 1000, 700] {
-        for method in [Method::BlockLocal, Method::WindowMean, Method::GlobalOtsu] {
+    for smooth in [false] {
+    for max_side in [0usize, 1000] {
+        for method in [Method::MidRange, Method::BlockLocal, Method::WindowMean, Method::GlobalOtsu] {
             for invert in [false, true] {
-                for detector in [Detector::ZxCpp, Detector::ZxJava, Detector::Rqrr] {
+                for detector in [Detector::ZxCpp, Detector::Rqrr] {
                     attempts.push(Attempt {
                         max_side,
                         method,
                         invert,
                         detector,
+                        smooth,
                     });
                 }
             }
         }
+    }
     }
     let n = attempts.len();
     // ok[i][j], cost[i][j]

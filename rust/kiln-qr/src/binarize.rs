@@ -18,6 +18,7 @@ use std::borrow::Cow;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     BlockLocal,
+    MidRange,
     WindowMean,
     GlobalOtsu,
 }
@@ -26,6 +27,7 @@ pub enum Method {
 pub fn binarize(src: &LumaView<'_>, method: Method, invert: bool) -> Option<BitMatrix> {
     let mut m = match method {
         Method::BlockLocal => block_local(src),
+        Method::MidRange => mid_range(src),
         Method::WindowMean => window_mean(src),
         Method::GlobalOtsu => global_otsu(src),
     }?;
@@ -109,6 +111,86 @@ pub fn block_local(src: &LumaView<'_>) -> Option<BitMatrix> {
             for y in y0..y0 + BLOCK {
                 let row = src.row(y).get(x0..x0 + BLOCK).unwrap_or(&[]);
                 for (dx, &p) in row.iter().enumerate() {
+                    if u32::from(p) <= t {
+                        m.set((x0 + dx) as u32, y as u32);
+                    }
+                }
+            }
+        }
+    }
+    Some(m)
+}
+
+/// Block mid-range threshold: each 8×8 block with enough contrast proposes
+/// (min+max)/2; proposals are averaged over the surrounding 5×5 blocks (the block
+/// itself counted thrice), and blocks with no contrasted neighbour inherit the last
+/// known threshold in scan order. Flat areas thus take the threshold of the nearest
+/// edge instead of a guess, which keeps large modules and glare patches whole.
+pub fn mid_range(src: &LumaView<'_>) -> Option<BitMatrix> {
+    let (w, h) = (src.width(), src.height());
+    if w < BLOCK * 5 || h < BLOCK * 5 {
+        return global_otsu(src);
+    }
+    let sw = w.div_ceil(BLOCK);
+    let sh = h.div_ceil(BLOCK);
+    let max_x = w - BLOCK;
+    let max_y = h - BLOCK;
+    let mut prop = vec![0u32; sw * sh];
+    for by in 0..sh {
+        let y0 = (by * BLOCK).min(max_y);
+        for bx in 0..sw {
+            let x0 = (bx * BLOCK).min(max_x);
+            let (mut lo, mut hi) = (255u8, 0u8);
+            for y in y0..y0 + BLOCK {
+                for &p in src.row(y).get(x0..x0 + BLOCK).unwrap_or(&[]) {
+                    lo = lo.min(p);
+                    hi = hi.max(p);
+                }
+            }
+            if u32::from(hi - lo) > MIN_DYNAMIC_RANGE {
+                if let Some(t) = prop.get_mut(by * sw + bx) {
+                    *t = (u32::from(hi) + u32::from(lo)) / 2;
+                }
+            }
+        }
+    }
+    let mut thr = vec![0u32; sw * sh];
+    for by in 0..sh {
+        let top = by.clamp(2, sh - 3);
+        for bx in 0..sw {
+            let left = bx.clamp(2, sw - 3);
+            let own = prop.get(by * sw + bx).copied().unwrap_or(0);
+            let (mut sum, mut n) = (own * 2, if own > 0 { 2 } else { 0 });
+            for yy in top - 2..=top + 2 {
+                for xx in left - 2..=left + 2 {
+                    let t = prop.get(yy * sw + xx).copied().unwrap_or(0);
+                    sum += t;
+                    n += u32::from(t > 0);
+                }
+            }
+            if let Some(o) = thr.get_mut(by * sw + bx) {
+                *o = if n > 0 { sum / n } else { 0 };
+            }
+        }
+    }
+    // Fill blocks without any contrasted neighbour from the last known one.
+    let first = thr.iter().copied().find(|&t| t > 0).unwrap_or(128);
+    let mut last = first;
+    for t in thr.iter_mut() {
+        if *t == 0 {
+            *t = last;
+        } else {
+            last = *t;
+        }
+    }
+    let mut m = new_matrix(src)?;
+    for by in 0..sh {
+        let y0 = (by * BLOCK).min(max_y);
+        for bx in 0..sw {
+            let x0 = (bx * BLOCK).min(max_x);
+            let t = thr.get(by * sw + bx).copied().unwrap_or(128);
+            for y in y0..y0 + BLOCK {
+                for (dx, &p) in src.row(y).get(x0..x0 + BLOCK).unwrap_or(&[]).iter().enumerate() {
                     if u32::from(p) <= t {
                         m.set((x0 + dx) as u32, y as u32);
                     }
@@ -274,3 +356,23 @@ impl Binarizer for Prebinarized {
     }
 }
 
+
+/// Debug aid: the binarised plane as bytes (0 = dark), method by index.
+pub fn binarize_for_debug(src: &LumaView<'_>, method: usize) -> Vec<u8> {
+    let method = match method {
+        0 => Method::BlockLocal,
+        1 => Method::WindowMean,
+        3 => Method::MidRange,
+        _ => Method::GlobalOtsu,
+    };
+    let Some(m) = binarize(src, method, false) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(src.width() * src.height());
+    for y in 0..src.height() {
+        for x in 0..src.width() {
+            out.push(if m.get(x as u32, y as u32) { 0 } else { 255 });
+        }
+    }
+    out
+}

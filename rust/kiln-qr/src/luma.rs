@@ -144,3 +144,39 @@ pub fn rotate90(src: &LumaView<'_>) -> LumaBuf {
         height: w,
     }
 }
+
+/// 3×3 box blur (edges replicate). Camera noise and the panel's pixel grid make
+/// per-pixel thresholds ragged; averaging first keeps modules whole.
+pub fn box3(src: &LumaView<'_>) -> LumaBuf {
+    let (w, h) = (src.width(), src.height());
+    // horizontal pass into u16 sums
+    let mut hs = vec![0u16; w * h];
+    for y in 0..h {
+        let row = src.row(y);
+        let out = hs.get_mut(y * w..(y + 1) * w).unwrap_or(&mut []);
+        for (x, o) in out.iter_mut().enumerate() {
+            let l = row.get(x.saturating_sub(1)).copied().unwrap_or(0);
+            let c = row.get(x).copied().unwrap_or(0);
+            let r = row.get((x + 1).min(w - 1)).copied().unwrap_or(0);
+            *o = u16::from(l) + u16::from(c) + u16::from(r);
+        }
+    }
+    let mut data = vec![0u8; w * h];
+    for y in 0..h {
+        let up = y.saturating_sub(1);
+        let dn = (y + 1).min(h - 1);
+        for x in 0..w {
+            let s = u32::from(hs.get(up * w + x).copied().unwrap_or(0))
+                + u32::from(hs.get(y * w + x).copied().unwrap_or(0))
+                + u32::from(hs.get(dn * w + x).copied().unwrap_or(0));
+            if let Some(d) = data.get_mut(y * w + x) {
+                *d = (s / 9) as u8;
+            }
+        }
+    }
+    LumaBuf {
+        data,
+        width: w,
+        height: h,
+    }
+}

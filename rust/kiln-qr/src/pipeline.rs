@@ -1,7 +1,7 @@
 //! The attempt list and its runner.
 
 use crate::binarize::{binarize, Method, Prebinarized};
-use crate::luma::{downscale, LumaBuf, LumaView};
+use crate::luma::{box3, downscale, LumaBuf, LumaView};
 use rxing::common::BitMatrix;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
@@ -30,6 +30,8 @@ pub struct Attempt {
     pub method: Method,
     pub invert: bool,
     pub detector: Detector,
+    /// Apply a 3×3 box blur before binarising.
+    pub smooth: bool,
 }
 
 const fn a(max_side: usize, method: Method, invert: bool, detector: Detector) -> Attempt {
@@ -38,20 +40,35 @@ const fn a(max_side: usize, method: Method, invert: bool, detector: Detector) ->
         method,
         invert,
         detector,
+        smooth: false,
     }
 }
 
 use Detector::{Rqrr, ZxCpp, ZxJava};
-use Method::{BlockLocal, GlobalOtsu, WindowMean};
+use Method::{BlockLocal, GlobalOtsu, MidRange, WindowMean};
 
-/// The production attempt order (chosen by measurement, see docs/qr.md).
+/// Downscale target for the "cheap" attempts: a 720p frame becomes 640×360.
+const SMALL: usize = 1000;
+
+/// The production attempt order, cheapest and most productive first (chosen by
+/// measurement on the photo corpus and generated monitor frames, see docs/qr.md).
 pub const PIPELINE: &[Attempt] = &[
-    a(0, BlockLocal, false, ZxCpp),
-    a(0, BlockLocal, true, ZxCpp),
-    a(0, WindowMean, false, ZxCpp),
+    // one global threshold: clean screenshots, scans, most well-lit frames (~1 ms)
     a(0, GlobalOtsu, false, ZxCpp),
-    a(0, BlockLocal, false, Rqrr),
-    a(0, BlockLocal, false, ZxJava),
+    // half resolution, local mid-range threshold, both polarities: glare, moire, dark mode
+    a(SMALL, MidRange, false, ZxCpp),
+    a(SMALL, MidRange, true, ZxCpp),
+    // full resolution local thresholds for small modules
+    a(0, MidRange, false, ZxCpp),
+    a(0, MidRange, true, ZxCpp),
+    a(0, WindowMean, false, ZxCpp),
+    a(0, BlockLocal, false, ZxCpp),
+    // a second detector family on the same kind of bits: rqrr finds codes whose
+    // finder patterns the ZXing detectors reject, and vice versa
+    a(0, WindowMean, false, Rqrr),
+    a(0, GlobalOtsu, false, ZxJava),
+    a(0, GlobalOtsu, true, ZxCpp),
+    a(0, WindowMean, true, ZxCpp),
 ];
 
 /// Downscaled copies of the input, computed on demand and shared across attempts.
@@ -136,7 +153,17 @@ fn bytes_to_text(bytes: Vec<u8>) -> String {
 }
 
 fn attempt_on(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
-    let Some(bits) = binarize(view, at.method, at.invert) else {
+    let smoothed;
+    let view = if at.smooth {
+        smoothed = box3(view);
+        match smoothed.view() {
+            Some(v) => v,
+            None => return Vec::new(),
+        }
+    } else {
+        *view
+    };
+    let Some(bits) = binarize(&view, at.method, at.invert) else {
         return Vec::new();
     };
     let run = || match at.detector {
