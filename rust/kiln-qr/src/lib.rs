@@ -67,5 +67,5 @@ pub fn decode_luma(
 #[doc(hidden)]
 pub mod experimental {
     pub use crate::binarize::{binarize_for_debug, Method};
-    pub use crate::pipeline::{run_attempt, Attempt, Detector, PIPELINE};
+    pub use crate::pipeline::{run_attempt, Attempt, Detector, PIPELINE, UPSCALE};
 }

@@ -180,3 +180,42 @@ pub fn box3(src: &LumaView<'_>) -> LumaBuf {
         height: h,
     }
 }
+
+/// Bilinear 2× upscale with a white margin of `pad` output pixels on every side.
+/// Small images (thumbnails, cropped screenshots) often carry 1–2 pixels per module
+/// and no quiet zone; the detector needs both more pixels per module and a light
+/// border around the finder patterns.
+pub fn upscale2_padded(src: &LumaView<'_>, pad: usize) -> LumaBuf {
+    let (w, h) = (src.width(), src.height());
+    let (ow, oh) = (2 * w + 2 * pad, 2 * h + 2 * pad);
+    let mut data = vec![255u8; ow * oh];
+    for y in 0..2 * h {
+        // sample position in source coordinates: (y + 0.5) / 2 - 0.5
+        let sy2 = y as i64 - 1; // 2*(sy) - 0.5*2 offset handled in quarter units
+        let y0 = (sy2.max(0) / 2) as usize;
+        let y1 = (y0 + 1).min(h - 1);
+        let fy = if sy2 < 0 { 0 } else { (sy2 % 2) as u32 }; // 0 or 1 half-steps
+        let (r0, r1) = (src.row(y0), src.row(y1));
+        for x in 0..2 * w {
+            let sx2 = x as i64 - 1;
+            let x0 = (sx2.max(0) / 2) as usize;
+            let x1 = (x0 + 1).min(w - 1);
+            let fx = if sx2 < 0 { 0 } else { (sx2 % 2) as u32 };
+            let p = |r: &[u8], i: usize| u32::from(r.get(i).copied().unwrap_or(255));
+            // weights in quarters: f = 0 -> (3/4, 1/4), f = 1 -> (1/4, 3/4)
+            let (wx0, wx1) = if fx == 0 { (3, 1) } else { (1, 3) };
+            let (wy0, wy1) = if fy == 0 { (3, 1) } else { (1, 3) };
+            let top = p(r0, x0) * wx0 + p(r0, x1) * wx1;
+            let bot = p(r1, x0) * wx0 + p(r1, x1) * wx1;
+            let v = (top * wy0 + bot * wy1 + 8) / 16;
+            if let Some(d) = data.get_mut((y + pad) * ow + x + pad) {
+                *d = v as u8;
+            }
+        }
+    }
+    LumaBuf {
+        data,
+        width: ow,
+        height: oh,
+    }
+}

@@ -1,7 +1,7 @@
 //! The attempt list and its runner.
 
 use crate::binarize::{binarize, Method, Prebinarized};
-use crate::luma::{box3, downscale, LumaBuf, LumaView};
+use crate::luma::{box3, downscale, upscale2_padded, LumaBuf, LumaView};
 use rxing::common::BitMatrix;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
@@ -25,7 +25,8 @@ pub enum Detector {
 /// One decoding attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attempt {
-    /// Downscale so that the longer side is at most this many pixels (0 = full size).
+    /// Downscale so that the longer side is at most this many pixels (0 = full size;
+    /// [`UPSCALE`] = 2× upscale with a white margin, only for small images).
     pub max_side: usize,
     pub method: Method,
     pub invert: bool,
@@ -46,6 +47,12 @@ const fn a(max_side: usize, method: Method, invert: bool, detector: Detector) ->
 
 use Detector::{Rqrr, ZxCpp, ZxJava};
 use Method::{BlockLocal, GlobalOtsu, MidRange, WindowMean};
+
+/// `max_side` value asking for a 2× upscale with a white margin.
+pub const UPSCALE: usize = 1;
+
+/// Only images whose longer side is at most this are upscaled.
+const UPSCALE_LIMIT: usize = 480;
 
 /// Downscale target for the "cheap" attempts: a 720p frame becomes 640×360.
 const SMALL: usize = 1000;
@@ -69,6 +76,10 @@ pub const PIPELINE: &[Attempt] = &[
     a(0, GlobalOtsu, false, ZxJava),
     a(0, GlobalOtsu, true, ZxCpp),
     a(0, WindowMean, true, ZxCpp),
+    // small images only: 2x upscale with a white margin (1-2 px modules, no quiet zone)
+    a(UPSCALE, GlobalOtsu, false, ZxCpp),
+    a(UPSCALE, MidRange, false, ZxCpp),
+    a(UPSCALE, GlobalOtsu, false, Rqrr),
 ];
 
 /// Downscaled copies of the input, computed on demand and shared across attempts.
@@ -88,6 +99,23 @@ impl<'a> Scales<'a> {
 
     /// Runs `f` on the plane downscaled for `max_side` (None if that scale is too small).
     fn with<R>(&mut self, max_side: usize, f: impl FnOnce(&LumaView<'_>) -> R) -> Option<R> {
+        if max_side == UPSCALE {
+            let (w, h) = (self.full.width(), self.full.height());
+            if w.max(h) > UPSCALE_LIMIT {
+                return None;
+            }
+            if !self.cache.iter().any(|(k, _)| *k == 0) {
+                let pad = (w.max(h) / 4).max(16);
+                self.cache.push((0, Some(upscale2_padded(&self.full, pad))));
+            }
+            let buf = self
+                .cache
+                .iter()
+                .find(|(k, _)| *k == 0)
+                .and_then(|(_, b)| b.as_ref())?;
+            let view = buf.view()?;
+            return Some(f(&view));
+        }
         let factor = self.factor(max_side);
         if factor == 1 {
             return Some(f(&self.full));
