@@ -8,6 +8,7 @@ mod cmd_codes;
 mod cmd_diagnose;
 mod cmd_info;
 mod cmd_inspect;
+mod cmd_qr;
 mod exit;
 mod input;
 mod reference;
@@ -56,6 +57,8 @@ enum Cmd {
     Burn(cmd_burn::Args),
     /// Read a token's serial, model, clock and drift.
     Info(cmd_info::Args),
+    /// Read QR codes from image files (otpauth links, authenticator exports).
+    Qr(cmd_qr::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Cmd::Diagnose(args) => cmd_diagnose::run(args, ctx),
         Cmd::Burn(a) => cmd_burn::run(a, ctx),
         Cmd::Info(a) => cmd_info::run(a, ctx),
+        Cmd::Qr(a) => cmd_qr::run(a, ctx),
     };
     exit.into()
 }

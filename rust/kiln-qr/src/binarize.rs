@@ -253,7 +253,7 @@ pub fn window_mean(src: &LumaView<'_>) -> Option<BitMatrix> {
 
 /// Otsu's global threshold.
 pub fn global_otsu(src: &LumaView<'_>) -> Option<BitMatrix> {
-    let (w, h) = (src.width(), src.height());
+    let h = src.height();
     let mut hist = [0u64; 256];
     for y in 0..h {
         for &p in src.row(y) {

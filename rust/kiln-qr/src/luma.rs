@@ -126,25 +126,6 @@ pub fn downscale(src: &LumaView<'_>, factor: usize) -> Option<LumaBuf> {
     })
 }
 
-/// Rotates a plane by 90° clockwise (used only by tests and benchmarks).
-pub fn rotate90(src: &LumaView<'_>) -> LumaBuf {
-    let (w, h) = (src.width(), src.height());
-    let mut data = vec![0u8; w * h];
-    for y in 0..h {
-        for (x, &v) in src.row(y).iter().enumerate() {
-            // (x, y) -> (h-1-y, x) in an h-wide image
-            if let Some(d) = data.get_mut(x * h + (h - 1 - y)) {
-                *d = v;
-            }
-        }
-    }
-    LumaBuf {
-        data,
-        width: h,
-        height: w,
-    }
-}
-
 /// 3×3 box blur (edges replicate). Camera noise and the panel's pixel grid make
 /// per-pixel thresholds ragged; averaging first keeps modules whole.
 pub fn box3(src: &LumaView<'_>) -> LumaBuf {
