@@ -122,7 +122,8 @@ fn decode(args: DecodeArgs, ctx: crate::Ctx) -> Exit {
             worst = worse(worst, Exit::InputRefused);
         }
         if args.raw {
-            let payloads: Vec<String> = r.payloads.iter().map(|p| json_string(p.expose())).collect();
+            let payloads: Vec<String> =
+                r.payloads.iter().map(|p| json_string(p.expose())).collect();
             println!(
                 "{{\"file\": {}, \"payloads\": [{}], \"decode_ms\": {:.3}}}",
                 json_string(&shown),
@@ -203,7 +204,9 @@ impl Classified {
             Classified::Migration => {
                 "Google Authenticator export (otpauth-migration), secrets <redacted>".to_owned()
             }
-            Classified::Other { chars } => format!("other text ({chars} characters), not an OTP link"),
+            Classified::Other { chars } => {
+                format!("other text ({chars} characters), not an OTP link")
+            }
         }
     }
 
@@ -275,7 +278,9 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         if c == b'%' {
-            let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
             if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                 out.push(v);
                 i += 3;
@@ -318,7 +323,10 @@ mod tests {
             Classified::Migration
         );
         assert_eq!(classify("héllo"), Classified::Other { chars: 5 });
-        assert_eq!(classify("OTPAUTH://HOTP/x?counter=1").describe(), "otpauth URI (HOTP), account \"x\", no secret parameter");
+        assert_eq!(
+            classify("OTPAUTH://HOTP/x?counter=1").describe(),
+            "otpauth URI (HOTP), account \"x\", no secret parameter"
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ fn rotate_cw(b: &LumaBuf) -> LumaBuf {
             data[x * h + (h - 1 - y)] = b.data[y * w + x];
         }
     }
-    LumaBuf { data, width: h, height: w }
+    LumaBuf {
+        data,
+        width: h,
+        height: w,
+    }
 }
 
 fn json_str(s: &str) -> String {
@@ -52,9 +56,21 @@ fn main() {
             buf = rotate_cw(&buf);
         }
         let t = Instant::now();
-        let r = decode_luma(&buf.data, buf.width as u32, buf.height as u32, buf.width as u32, Some(budget)).unwrap_or_default();
+        let r = decode_luma(
+            &buf.data,
+            buf.width as u32,
+            buf.height as u32,
+            buf.width as u32,
+            Some(budget),
+        )
+        .unwrap_or_default();
         let ms = t.elapsed().as_secs_f64() * 1000.0;
         let p: Vec<String> = r.iter().map(|s| json_str(s)).collect();
-        println!("{{\"file\": {}, \"payloads\": [{}], \"decode_ms\": {:.3}}}", json_str(&f), p.join(", "), ms);
+        println!(
+            "{{\"file\": {}, \"payloads\": [{}], \"decode_ms\": {:.3}}}",
+            json_str(&f),
+            p.join(", "),
+            ms
+        );
     }
 }

@@ -40,21 +40,26 @@ fn main() {
     }
     let mut attempts = Vec::new();
     for smooth in [false] {
-    for max_side in [0usize, 1000, 1] {
-        for method in [Method::MidRange, Method::BlockLocal, Method::WindowMean, Method::GlobalOtsu] {
-            for invert in [false, true] {
-                for detector in [Detector::ZxCpp, Detector::Rqrr] {
-                    attempts.push(Attempt {
-                        max_side,
-                        method,
-                        invert,
-                        detector,
-                        smooth,
-                    });
+        for max_side in [0usize, 1000, 1] {
+            for method in [
+                Method::MidRange,
+                Method::BlockLocal,
+                Method::WindowMean,
+                Method::GlobalOtsu,
+            ] {
+                for invert in [false, true] {
+                    for detector in [Detector::ZxCpp, Detector::Rqrr] {
+                        attempts.push(Attempt {
+                            max_side,
+                            method,
+                            invert,
+                            detector,
+                            smooth,
+                        });
+                    }
                 }
             }
         }
-    }
     }
     let n = attempts.len();
     // ok[i][j], cost[i][j]

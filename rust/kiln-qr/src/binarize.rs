@@ -190,7 +190,13 @@ pub fn mid_range(src: &LumaView<'_>) -> Option<BitMatrix> {
             let x0 = (bx * BLOCK).min(max_x);
             let t = thr.get(by * sw + bx).copied().unwrap_or(128);
             for y in y0..y0 + BLOCK {
-                for (dx, &p) in src.row(y).get(x0..x0 + BLOCK).unwrap_or(&[]).iter().enumerate() {
+                for (dx, &p) in src
+                    .row(y)
+                    .get(x0..x0 + BLOCK)
+                    .unwrap_or(&[])
+                    .iter()
+                    .enumerate()
+                {
                     if u32::from(p) <= t {
                         m.set((x0 + dx) as u32, y as u32);
                     }
@@ -355,7 +361,6 @@ impl Binarizer for Prebinarized {
         self.matrix.height() as usize
     }
 }
-
 
 /// Debug aid: the binarised plane as bytes (0 = dark), method by index.
 pub fn binarize_for_debug(src: &LumaView<'_>, method: usize) -> Vec<u8> {

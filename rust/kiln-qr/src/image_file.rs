@@ -22,8 +22,7 @@ pub fn load_luma(bytes: &[u8]) -> Result<LumaBuf, QrError> {
     let (width, height) = reader
         .into_dimensions()
         .map_err(|e| QrError::BadImage(e.to_string()))?;
-    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS
-    {
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(QrError::TooLarge { width, height });
     }
     if width < crate::MIN_SIDE || height < crate::MIN_SIDE {

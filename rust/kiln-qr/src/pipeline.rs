@@ -209,7 +209,9 @@ pub fn run_attempt(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
         full: *view,
         cache: Vec::new(),
     };
-    scales.with(at.max_side, |v| attempt_on(v, at)).unwrap_or_default()
+    scales
+        .with(at.max_side, |v| attempt_on(v, at))
+        .unwrap_or_default()
 }
 
 /// Runs [`PIPELINE`] until something decodes or `budget` is spent.
@@ -223,7 +225,9 @@ pub fn decode(view: &LumaView<'_>, budget: Duration) -> Vec<String> {
         if i > 0 && start.elapsed() >= budget {
             break;
         }
-        let found = scales.with(at.max_side, |v| attempt_on(v, at)).unwrap_or_default();
+        let found = scales
+            .with(at.max_side, |v| attempt_on(v, at))
+            .unwrap_or_default();
         if !found.is_empty() {
             let mut out: Vec<String> = Vec::with_capacity(found.len());
             for s in found {
