@@ -77,7 +77,7 @@ fn main() {
             let t = Instant::now();
             let r = run_attempt(&view, *at);
             row_cost[j] = t.elapsed().as_secs_f64() * 1000.0;
-            row_ok[j] = r.iter().any(|s| *s == txt);
+            row_ok[j] = r.contains(&txt);
         }
         eprintln!(
             "{f}: {}",

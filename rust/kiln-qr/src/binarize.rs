@@ -169,7 +169,7 @@ pub fn mid_range(src: &LumaView<'_>) -> Option<BitMatrix> {
                 }
             }
             if let Some(o) = thr.get_mut(by * sw + bx) {
-                *o = if n > 0 { sum / n } else { 0 };
+                *o = sum.checked_div(n).unwrap_or(0);
             }
         }
     }
