@@ -7,6 +7,7 @@
 
 use crate::exit::Exit;
 use kiln_core::secret::SecretString;
+use kiln_core::seed::{parse_input, SeedInput, SeedSpec};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -163,134 +164,92 @@ fn worse(a: Exit, b: Exit) -> Exit {
     }
 }
 
-/// What a payload is, without its secret.
-#[derive(Debug, PartialEq, Eq)]
-enum Classified {
-    OtpAuth {
-        kind: String,
-        issuer: Option<String>,
-        account: Option<String>,
-        has_secret: bool,
-    },
-    Migration,
-    Other {
-        chars: usize,
-    },
+/// One decoded payload, classified by kiln-core's seed parser; never shows a secret.
+struct Classified(SeedInput);
+
+fn classify(payload: &str) -> Classified {
+    Classified(parse_input(payload))
+}
+
+fn spec_line(spec: &SeedSpec) -> String {
+    let mut s = String::new();
+    if let Some(i) = spec.issuer() {
+        s.push_str(&format!("issuer {i:?}, "));
+    }
+    if let Some(a) = spec.account() {
+        s.push_str(&format!("account {a:?}, "));
+    }
+    s.push_str(&format!(
+        "{}, {} digits, {} s, secret <redacted> ({} bits)",
+        spec.algorithm(),
+        spec.digits(),
+        spec.period(),
+        spec.secret_bits()
+    ));
+    let problems = spec.problems();
+    if problems.is_empty() {
+        s.push_str("; can go on a token");
+    } else {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        s.push_str(&format!("; cannot go on a token: {}", list.join("; ")));
+    }
+    s
+}
+
+fn spec_json(spec: &SeedSpec) -> serde_json::Value {
+    serde_json::json!({
+        "issuer": spec.issuer(),
+        "account": spec.account(),
+        "algorithm": spec.algorithm().to_string(),
+        "digits": spec.digits(),
+        "period": spec.period(),
+        "secret": "<redacted>",
+        "secret_bits": spec.secret_bits(),
+        "burnable": spec.is_burnable(),
+    })
 }
 
 impl Classified {
     fn describe(&self) -> String {
-        match self {
-            Classified::OtpAuth {
-                kind,
-                issuer,
-                account,
-                has_secret,
-            } => {
-                let mut s = format!("otpauth URI ({})", kind.to_uppercase());
-                if let Some(i) = issuer {
-                    s.push_str(&format!(", issuer {i:?}"));
+        match &self.0 {
+            SeedInput::Totp(spec) => format!("otpauth TOTP link: {}", spec_line(spec)),
+            SeedInput::Migration(b) => {
+                let mut s = format!(
+                    "Google Authenticator export with {} account(s), {} can go on a token",
+                    b.accounts.len(),
+                    b.burnable_count()
+                );
+                for (i, acc) in b.accounts.iter().enumerate() {
+                    s.push_str(&format!("\n  account {}: {}", i + 1, spec_line(&acc.spec)));
                 }
-                if let Some(a) = account {
-                    s.push_str(&format!(", account {a:?}"));
-                }
-                s.push_str(if *has_secret {
-                    ", secret <redacted>"
-                } else {
-                    ", no secret parameter"
-                });
                 s
             }
-            Classified::Migration => {
-                "Google Authenticator export (otpauth-migration), secrets <redacted>".to_owned()
+            SeedInput::Ambiguous(_) => {
+                "bare seed text, readable as both Base32 and Hex; secret <redacted>".to_owned()
             }
-            Classified::Other { chars } => {
-                format!("other text ({chars} characters), not an OTP link")
-            }
+            SeedInput::Refused(r) => format!("not an OTP seed: {r}"),
         }
     }
 
     fn to_json(&self) -> serde_json::Value {
-        match self {
-            Classified::OtpAuth {
-                kind,
-                issuer,
-                account,
-                has_secret,
-            } => serde_json::json!({
-                "kind": "otpauth", "type": kind, "issuer": issuer, "account": account,
-                "secret": if *has_secret { "<redacted>" } else { "" },
-            }),
-            Classified::Migration => serde_json::json!({ "kind": "migration" }),
-            Classified::Other { chars } => serde_json::json!({ "kind": "other", "chars": chars }),
-        }
-    }
-}
-
-/// Local, redacting classifier (the full seed parser lives in kiln-core's seed module
-/// once it lands; this only needs labels and must never touch the secret value).
-fn classify(payload: &str) -> Classified {
-    let lower = payload.get(..19).map(str::to_ascii_lowercase);
-    if lower.as_deref() == Some("otpauth-migration:/") {
-        return Classified::Migration;
-    }
-    let Some(rest) = strip_prefix_ci(payload, "otpauth://") else {
-        return Classified::Other {
-            chars: payload.chars().count(),
-        };
-    };
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (kind, label) = path.split_once('/').unwrap_or((path, ""));
-    let label = percent_decode(label);
-    let (mut issuer, account) = match label.split_once(':') {
-        Some((i, a)) => (Some(i.trim().to_owned()), Some(a.trim().to_owned())),
-        None if label.is_empty() => (None, None),
-        None => (None, Some(label.trim().to_owned())),
-    };
-    let mut has_secret = false;
-    for pair in query.split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if k.eq_ignore_ascii_case("secret") {
-            has_secret = !v.is_empty();
-        } else if k.eq_ignore_ascii_case("issuer") && !v.is_empty() {
-            issuer = Some(percent_decode(v));
-        }
-    }
-    Classified::OtpAuth {
-        kind: kind.to_ascii_lowercase(),
-        issuer,
-        account,
-        has_secret,
-    }
-}
-
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| s.get(prefix.len()..))
-        .flatten()
-}
-
-/// Percent-decoding (and `+` as space) for labels; invalid escapes stay as written.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c == b'%' {
-            let hex = b
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok());
-            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(v);
-                i += 3;
-                continue;
+        match &self.0 {
+            SeedInput::Totp(spec) => {
+                let mut v = spec_json(spec);
+                v["kind"] = "totp".into();
+                v
             }
+            SeedInput::Migration(b) => serde_json::json!({
+                "kind": "migration",
+                "accounts": b.accounts.iter().map(|a| spec_json(&a.spec)).collect::<Vec<_>>(),
+            }),
+            SeedInput::Ambiguous(_) => {
+                serde_json::json!({ "kind": "ambiguous", "secret": "<redacted>" })
+            }
+            SeedInput::Refused(r) => serde_json::json!({
+                "kind": "refused", "code": r.code(), "reason": r.to_string(),
+            }),
         }
-        out.push(if c == b'+' { b' ' } else { c });
-        i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -298,39 +257,40 @@ fn percent_decode(s: &str) -> String {
 mod tests {
     use super::*;
 
+    const SECRET: &str = "JBSWY3DPEHPK3PXP";
+
     #[test]
-    fn classifies_otpauth_without_exposing_secret() {
-        let c = classify("otpauth://totp/ACME%20Co:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME%20Co&digits=8");
-        assert_eq!(
-            c,
-            Classified::OtpAuth {
-                kind: "totp".into(),
-                issuer: Some("ACME Co".into()),
-                account: Some("alice@example.com".into()),
-                has_secret: true
-            }
-        );
+    fn otpauth_is_described_without_its_secret() {
+        let c = classify(&format!(
+            "otpauth://totp/ACME%20Co:alice@example.com?secret={SECRET}&issuer=ACME%20Co"
+        ));
         let d = c.describe();
-        assert!(!d.contains("JBSWY3DPEHPK3PXP"), "{d}");
-        assert!(d.contains("<redacted>"));
-        assert!(!c.to_json().to_string().contains("JBSWY3DPEHPK3PXP"));
+        assert!(
+            d.starts_with("otpauth TOTP link: issuer \"ACME Co\", account \"alice@example.com\""),
+            "{d}"
+        );
+        assert!(d.contains("<redacted>"), "{d}");
+        assert!(!d.contains(SECRET), "{d}");
+        let j = c.to_json().to_string();
+        assert!(!j.contains(SECRET), "{j}");
+        assert!(j.contains("\"kind\":\"totp\""), "{j}");
     }
 
     #[test]
-    fn classifies_migration_and_other() {
-        assert_eq!(
-            classify("otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SEg"),
-            Classified::Migration
+    fn other_text_is_refused_with_a_reason() {
+        let c = classify("https://example.com/");
+        assert!(
+            c.describe().starts_with("not an OTP seed: "),
+            "{}",
+            c.describe()
         );
-        assert_eq!(classify("héllo"), Classified::Other { chars: 5 });
-        assert_eq!(
-            classify("OTPAUTH://HOTP/x?counter=1").describe(),
-            "otpauth URI (HOTP), account \"x\", no secret parameter"
-        );
+        assert_eq!(c.to_json()["kind"], "refused");
     }
 
     #[test]
-    fn percent_decoding_keeps_bad_escapes() {
-        assert_eq!(percent_decode("a%20b+c%zz%4"), "a b c%zz%4");
+    fn bare_secret_text_is_not_echoed() {
+        let c = classify(SECRET);
+        assert!(!c.describe().contains(SECRET));
+        assert!(!c.to_json().to_string().contains(SECRET));
     }
 }
