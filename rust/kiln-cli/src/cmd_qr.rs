@@ -235,7 +235,9 @@ impl Classified {
         match &self.0 {
             SeedInput::Totp(spec) => {
                 let mut v = spec_json(spec);
-                v["kind"] = "totp".into();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("kind".into(), "totp".into());
+                }
                 v
             }
             SeedInput::Migration(b) => serde_json::json!({
@@ -284,7 +286,7 @@ mod tests {
             "{}",
             c.describe()
         );
-        assert_eq!(c.to_json()["kind"], "refused");
+        assert_eq!(c.to_json().get("kind").unwrap(), "refused");
     }
 
     #[test]
