@@ -39,8 +39,8 @@ fn main() {
         args.drain(0..2);
     }
     let mut attempts = Vec::new();
-    for smooth in [false] {
-        for max_side in [0usize, 1000, 1] {
+    for smooth in [false, true] {
+        for max_side in [0usize, 1000, 500] {
             for method in [
                 Method::MidRange,
                 Method::BlockLocal,
@@ -48,7 +48,7 @@ fn main() {
                 Method::GlobalOtsu,
             ] {
                 for invert in [false, true] {
-                    for detector in [Detector::ZxCpp, Detector::Rqrr] {
+                    for detector in [Detector::ZxCpp, Detector::Rqrr, Detector::RqrrOwn] {
                         attempts.push(Attempt {
                             max_side,
                             method,
@@ -61,6 +61,12 @@ fn main() {
             }
         }
     }
+    attempts.retain(|a| {
+        !(a.detector == Detector::RqrrOwn && (a.method != Method::MidRange || a.invert || a.smooth))
+    });
+    attempts.retain(|a| {
+        !(a.smooth && (a.detector != Detector::ZxCpp || a.method == Method::GlobalOtsu))
+    });
     let n = attempts.len();
     // ok[i][j], cost[i][j]
     let mut ok = Vec::new();
@@ -90,6 +96,17 @@ fn main() {
         cost.push(row_cost);
     }
     let m = ok.len();
+    if let Ok(path) = std::env::var("QREXP_DUMP") {
+        let mut out = String::new();
+        for (j, at) in attempts.iter().enumerate() {
+            out.push_str(&format!("{:?}", at));
+            for i in 0..m {
+                out.push_str(&format!("\t{}:{:.3}", u8::from(ok[i][j]), cost[i][j]));
+            }
+            out.push('\n');
+        }
+        std::fs::write(path, out).unwrap();
+    }
     println!("images: {m}");
     for j in 0..n {
         let c: usize = (0..m).filter(|&i| ok[i][j]).count();

@@ -18,8 +18,10 @@ pub enum Detector {
     ZxCpp,
     /// rxing's port of Java ZXing's QR detector (different finder search/alignment).
     ZxJava,
-    /// rqrr (quirc-style flood-fill capstone detection).
+    /// rqrr (quirc-style flood-fill capstone detection) on our binarisation.
     Rqrr,
+    /// rqrr with its own row-wise moving-average threshold (binariser ignored).
+    RqrrOwn,
 }
 
 /// One decoding attempt.
@@ -45,7 +47,7 @@ const fn a(max_side: usize, method: Method, invert: bool, detector: Detector) ->
     }
 }
 
-use Detector::{Rqrr, ZxCpp, ZxJava};
+use Detector::{Rqrr, RqrrOwn, ZxCpp, ZxJava};
 use Method::{BlockLocal, GlobalOtsu, MidRange, WindowMean};
 
 /// `max_side` value asking for a 2× upscale with a white margin.
@@ -54,27 +56,39 @@ pub const UPSCALE: usize = 1;
 /// Only images whose longer side is at most this are upscaled.
 const UPSCALE_LIMIT: usize = 480;
 
-/// Downscale target for the "cheap" attempts: a 720p frame becomes 640×360.
+/// Downscale target for the half-resolution attempts: a 720p frame becomes 640×360.
 const SMALL: usize = 1000;
+
+/// Downscale target for the cheapest attempts: a 720p frame becomes 426×240.
+const TINY: usize = 500;
+
+const fn smooth(at: Attempt) -> Attempt {
+    Attempt { smooth: true, ..at }
+}
 
 /// The production attempt order, cheapest and most productive first (chosen by
 /// measurement on the photo corpus and generated monitor frames, see docs/qr.md).
 pub const PIPELINE: &[Attempt] = &[
-    // one global threshold: clean screenshots, scans, most well-lit frames (~1 ms)
+    // a third of the resolution, local mid-range threshold, both polarities: big
+    // codes, moire and sensor noise averaged away, dark mode (< 1 ms at 720p)
+    a(TINY, MidRange, false, ZxCpp),
+    a(TINY, MidRange, true, ZxCpp),
+    // one global threshold at full resolution: clean screenshots, even lighting
     a(0, GlobalOtsu, false, ZxCpp),
-    // half resolution, local mid-range threshold, both polarities: glare, moire, dark mode
-    a(SMALL, MidRange, false, ZxCpp),
+    // half resolution
     a(SMALL, MidRange, true, ZxCpp),
-    // full resolution local thresholds for small modules
-    a(0, MidRange, false, ZxCpp),
+    a(SMALL, MidRange, false, ZxCpp),
+    // full resolution for small modules: denoised first, then raw
+    smooth(a(0, MidRange, false, ZxCpp)),
+    a(0, GlobalOtsu, true, ZxCpp),
     a(0, MidRange, true, ZxCpp),
+    a(0, MidRange, false, ZxCpp),
     a(0, WindowMean, false, ZxCpp),
     a(0, BlockLocal, false, ZxCpp),
-    // a second detector family on the same kind of bits: rqrr finds codes whose
-    // finder patterns the ZXing detectors reject, and vice versa
+    // other detector families on the same kind of bits: rqrr (flood-fill capstones)
+    // and ZXing's original finder search accept codes the zxing-cpp port rejects
     a(0, WindowMean, false, Rqrr),
     a(0, GlobalOtsu, false, ZxJava),
-    a(0, GlobalOtsu, true, ZxCpp),
     a(0, WindowMean, true, ZxCpp),
     // small images only: 2x upscale with a white margin (1-2 px modules, no quiet zone)
     a(UPSCALE, GlobalOtsu, false, ZxCpp),
@@ -180,7 +194,25 @@ fn bytes_to_text(bytes: Vec<u8>) -> String {
     }
 }
 
+fn read_rqrr_own(view: &LumaView<'_>) -> Vec<String> {
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(view.width(), view.height(), |x, y| {
+            view.get(x, y)
+        });
+    let mut out = Vec::new();
+    for grid in img.detect_grids() {
+        let mut bytes = Vec::new();
+        if grid.decode_to(&mut bytes).is_ok() {
+            out.push(bytes_to_text(bytes));
+        }
+    }
+    out
+}
+
 fn attempt_on(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
+    if at.detector == RqrrOwn {
+        return catch_unwind(AssertUnwindSafe(|| read_rqrr_own(view))).unwrap_or_default();
+    }
     let smoothed;
     let view = if at.smooth {
         smoothed = box3(view);
