@@ -39,8 +39,8 @@ fn main() {
         args.drain(0..2);
     }
     let mut attempts = Vec::new();
-    for smooth in [false, true] {
-        for max_side in [0usize, 1000, 500] {
+    for smooth in [false] {
+        for max_side in [0usize, 1] {
             for method in [
                 Method::MidRange,
                 Method::BlockLocal,
@@ -48,7 +48,7 @@ fn main() {
                 Method::GlobalOtsu,
             ] {
                 for invert in [false, true] {
-                    for detector in [Detector::ZxCpp, Detector::Rqrr, Detector::RqrrOwn] {
+                    for detector in [Detector::ZxCpp, Detector::ZxPure, Detector::ZxJava] {
                         attempts.push(Attempt {
                             max_side,
                             method,

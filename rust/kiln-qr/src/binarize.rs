@@ -45,6 +45,25 @@ fn new_matrix(src: &LumaView<'_>) -> Option<BitMatrix> {
     .ok()
 }
 
+/// Writes row `y` of `m` from a per-pixel "dark" predicate, packing whole words
+/// (much cheaper than setting bits one by one).
+#[inline]
+fn pack_row(m: &mut BitMatrix, y: usize, w: usize, mut dark: impl FnMut(usize) -> bool) {
+    const WB: usize = usize::BITS as usize;
+    let mut bits = BitArray::with_size(w);
+    for i in 0..w.div_ceil(WB) {
+        let base = i * WB;
+        let end = (base + WB).min(w);
+        let mut acc = 0usize;
+        for x in base..end {
+            acc |= usize::from(dark(x)) << (x - base);
+        }
+        // setBulk takes the word's first bit index, a multiple of the word size.
+        bits.setBulk(base, acc);
+    }
+    m.setRow(y as u32, &bits);
+}
+
 const BLOCK: usize = 8;
 const MIN_DYNAMIC_RANGE: u32 = 24;
 
@@ -94,29 +113,48 @@ pub fn block_local(src: &LumaView<'_>) -> Option<BitMatrix> {
             }
         }
     }
-    let mut m = new_matrix(src)?;
+    let mut thr = vec![0u32; sw * sh];
     for by in 0..sh {
-        let y0 = (by * BLOCK).min(max_y);
-        let top = by.clamp(2, sh.saturating_sub(3).max(2));
+        let top = by.clamp(2, sh - 3);
         for bx in 0..sw {
-            let x0 = (bx * BLOCK).min(max_x);
-            let left = bx.clamp(2, sw.saturating_sub(3).max(2));
+            let left = bx.clamp(2, sw - 3);
             let mut sum = 0u32;
             for yy in top - 2..=top + 2 {
-                for xx in left - 2..=left + 2 {
-                    sum += black.get(yy * sw + xx).copied().unwrap_or(0);
-                }
+                sum += black
+                    .get(yy * sw + left - 2..=yy * sw + left + 2)
+                    .unwrap_or(&[])
+                    .iter()
+                    .sum::<u32>();
             }
-            let t = sum / 25;
-            for y in y0..y0 + BLOCK {
-                let row = src.row(y).get(x0..x0 + BLOCK).unwrap_or(&[]);
-                for (dx, &p) in row.iter().enumerate() {
-                    if u32::from(p) <= t {
-                        m.set((x0 + dx) as u32, y as u32);
-                    }
-                }
+            if let Some(t) = thr.get_mut(by * sw + bx) {
+                *t = sum / 25;
             }
         }
+    }
+    threshold_by_blocks(src, &thr, sw, sh)
+}
+
+/// Applies per-block thresholds (dark if luminance <= threshold); pixels in the
+/// overlap of a last, shifted block take that block's threshold.
+fn threshold_by_blocks(src: &LumaView<'_>, thr: &[u32], sw: usize, sh: usize) -> Option<BitMatrix> {
+    let (w, h) = (src.width(), src.height());
+    let (max_x, max_y) = (w - BLOCK, h - BLOCK);
+    let mut m = new_matrix(src)?;
+    let mut line = vec![0u8; w];
+    let mut line_block = usize::MAX;
+    for y in 0..h {
+        let by = if y >= max_y { sh - 1 } else { y / BLOCK };
+        if by != line_block {
+            line_block = by;
+            for (x, l) in line.iter_mut().enumerate() {
+                let bx = if x >= max_x { sw - 1 } else { x / BLOCK };
+                *l = thr.get(by * sw + bx).copied().unwrap_or(128).min(255) as u8;
+            }
+        }
+        let row = src.row(y);
+        pack_row(&mut m, y, w, |x| {
+            row.get(x).copied().unwrap_or(255) <= line.get(x).copied().unwrap_or(0)
+        });
     }
     Some(m)
 }
@@ -135,22 +173,40 @@ pub fn mid_range(src: &LumaView<'_>) -> Option<BitMatrix> {
     let sh = h.div_ceil(BLOCK);
     let max_x = w - BLOCK;
     let max_y = h - BLOCK;
+    // Block proposals, computed row by row (sequential memory access).
     let mut prop = vec![0u32; sw * sh];
+    let mut lo = vec![255u8; sw];
+    let mut hi = vec![0u8; sw];
     for by in 0..sh {
         let y0 = (by * BLOCK).min(max_y);
-        for bx in 0..sw {
-            let x0 = (bx * BLOCK).min(max_x);
-            let (mut lo, mut hi) = (255u8, 0u8);
-            for y in y0..y0 + BLOCK {
-                for &p in src.row(y).get(x0..x0 + BLOCK).unwrap_or(&[]) {
-                    lo = lo.min(p);
-                    hi = hi.max(p);
+        lo.fill(255);
+        hi.fill(0);
+        for y in y0..y0 + BLOCK {
+            let row = src.row(y);
+            for ((l, hgh), chunk) in lo
+                .iter_mut()
+                .zip(hi.iter_mut())
+                .zip(row.chunks_exact(BLOCK))
+            {
+                for &p in chunk {
+                    *l = (*l).min(p);
+                    *hgh = (*hgh).max(p);
                 }
             }
-            if u32::from(hi - lo) > MIN_DYNAMIC_RANGE {
-                if let Some(t) = prop.get_mut(by * sw + bx) {
-                    *t = (u32::from(hi) + u32::from(lo)) / 2;
+            if w % BLOCK != 0 {
+                let (l, hgh) = (lo.get_mut(sw - 1), hi.get_mut(sw - 1));
+                if let (Some(l), Some(hgh)) = (l, hgh) {
+                    for &p in row.get(max_x..).unwrap_or(&[]) {
+                        *l = (*l).min(p);
+                        *hgh = (*hgh).max(p);
+                    }
                 }
+            }
+        }
+        let out = prop.get_mut(by * sw..(by + 1) * sw).unwrap_or(&mut []);
+        for ((o, &l), &hgh) in out.iter_mut().zip(lo.iter()).zip(hi.iter()) {
+            if u32::from(hgh - l) > MIN_DYNAMIC_RANGE {
+                *o = (u32::from(hgh) + u32::from(l)) / 2;
             }
         }
     }
@@ -162,8 +218,10 @@ pub fn mid_range(src: &LumaView<'_>) -> Option<BitMatrix> {
             let own = prop.get(by * sw + bx).copied().unwrap_or(0);
             let (mut sum, mut n) = (own * 2, if own > 0 { 2 } else { 0 });
             for yy in top - 2..=top + 2 {
-                for xx in left - 2..=left + 2 {
-                    let t = prop.get(yy * sw + xx).copied().unwrap_or(0);
+                for &t in prop
+                    .get(yy * sw + left - 2..=yy * sw + left + 2)
+                    .unwrap_or(&[])
+                {
                     sum += t;
                     n += u32::from(t > 0);
                 }
@@ -183,28 +241,7 @@ pub fn mid_range(src: &LumaView<'_>) -> Option<BitMatrix> {
             last = *t;
         }
     }
-    let mut m = new_matrix(src)?;
-    for by in 0..sh {
-        let y0 = (by * BLOCK).min(max_y);
-        for bx in 0..sw {
-            let x0 = (bx * BLOCK).min(max_x);
-            let t = thr.get(by * sw + bx).copied().unwrap_or(128);
-            for y in y0..y0 + BLOCK {
-                for (dx, &p) in src
-                    .row(y)
-                    .get(x0..x0 + BLOCK)
-                    .unwrap_or(&[])
-                    .iter()
-                    .enumerate()
-                {
-                    if u32::from(p) <= t {
-                        m.set((x0 + dx) as u32, y as u32);
-                    }
-                }
-            }
-        }
-    }
-    Some(m)
+    threshold_by_blocks(src, &thr, sw, sh)
 }
 
 /// Integral image of the plane, (w+1)×(h+1) u32 sums.
@@ -238,21 +275,25 @@ pub fn window_mean(src: &LumaView<'_>) -> Option<BitMatrix> {
         let y0 = y.saturating_sub(r);
         let y1 = (y + r + 1).min(h);
         let row = src.row(y);
-        for x in 0..w {
+        let (top, bot) = (
+            ii.get(y0 * iw..(y0 + 1) * iw).unwrap_or(&[]),
+            ii.get(y1 * iw..(y1 + 1) * iw).unwrap_or(&[]),
+        );
+        pack_row(&mut m, y, w, |x| {
             let x0 = x.saturating_sub(r);
             let x1 = (x + r + 1).min(w);
-            let a = ii.get(y1 * iw + x1).copied().unwrap_or(0);
-            let b = ii.get(y0 * iw + x1).copied().unwrap_or(0);
-            let c = ii.get(y1 * iw + x0).copied().unwrap_or(0);
-            let d = ii.get(y0 * iw + x0).copied().unwrap_or(0);
-            let sum = u64::from(a.wrapping_sub(b).wrapping_sub(c).wrapping_add(d));
+            let g = |v: &[u32], i: usize| v.get(i).copied().unwrap_or(0);
+            let sum = u64::from(
+                g(bot, x1)
+                    .wrapping_sub(g(top, x1))
+                    .wrapping_sub(g(bot, x0))
+                    .wrapping_add(g(top, x0)),
+            );
             let count = ((y1 - y0) * (x1 - x0)) as u64;
             let p = u64::from(row.get(x).copied().unwrap_or(255));
             // p < 0.93 * mean  <=>  p * count * 100 < sum * 93
-            if p * count * 100 < sum * 93 {
-                m.set(x as u32, y as u32);
-            }
-        }
+            p * count * 100 < sum * 93
+        });
     }
     Some(m)
 }
@@ -290,12 +331,12 @@ pub fn global_otsu(src: &LumaView<'_>) -> Option<BitMatrix> {
         }
     }
     let mut m = new_matrix(src)?;
+    let w = src.width();
     for y in 0..h {
-        for (x, &p) in src.row(y).iter().enumerate() {
-            if p <= best_t {
-                m.set(x as u32, y as u32);
-            }
-        }
+        let row = src.row(y);
+        pack_row(&mut m, y, w, |x| {
+            row.get(x).copied().unwrap_or(255) <= best_t
+        });
     }
     Some(m)
 }
@@ -380,4 +421,15 @@ pub fn binarize_for_debug(src: &LumaView<'_>, method: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Benchmark aid: binarise only (method by index, as in [`binarize_for_debug`]).
+pub fn binarize_only(src: &LumaView<'_>, method: usize) -> bool {
+    let method = match method {
+        0 => Method::BlockLocal,
+        1 => Method::WindowMean,
+        3 => Method::MidRange,
+        _ => Method::GlobalOtsu,
+    };
+    binarize(src, method, false).is_some()
 }

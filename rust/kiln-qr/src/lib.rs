@@ -66,6 +66,6 @@ pub fn decode_luma(
 /// Internal knobs exposed for the benchmark and experiment binaries only; not a stable API.
 #[doc(hidden)]
 pub mod experimental {
-    pub use crate::binarize::{binarize_for_debug, Method};
+    pub use crate::binarize::{binarize_for_debug, binarize_only, Method};
     pub use crate::pipeline::{run_attempt, Attempt, Detector, PIPELINE, UPSCALE};
 }

@@ -22,6 +22,9 @@ pub enum Detector {
     Rqrr,
     /// rqrr with its own row-wise moving-average threshold (binariser ignored).
     RqrrOwn,
+    /// rxing's "pure barcode" reader: the image is nothing but one upright code
+    /// (screenshots, generated images, tight crops without a quiet zone).
+    ZxPure,
 }
 
 /// One decoding attempt.
@@ -47,7 +50,7 @@ const fn a(max_side: usize, method: Method, invert: bool, detector: Detector) ->
     }
 }
 
-use Detector::{Rqrr, RqrrOwn, ZxCpp, ZxJava};
+use Detector::{Rqrr, RqrrOwn, ZxCpp, ZxJava, ZxPure};
 use Method::{BlockLocal, GlobalOtsu, MidRange, WindowMean};
 
 /// `max_side` value asking for a 2× upscale with a white margin.
@@ -164,6 +167,16 @@ fn read_rxing(bits: BitMatrix, detector: Detector) -> Vec<String> {
             .decode_multiple_with_hints(&mut bitmap, &hints)
             .map(|rs| rs.iter().map(|r| r.getText().to_owned()).collect())
             .unwrap_or_default(),
+        ZxPure => {
+            let hints = DecodeHints {
+                PureBarcode: Some(true),
+                ..hints
+            };
+            QrReader
+                .decode_with_hints(&mut bitmap, &hints)
+                .map(|r| vec![r.getText().to_owned()])
+                .unwrap_or_default()
+        }
         _ => QRCodeReader
             .decode_with_hints(&mut bitmap, &hints)
             .map(|r| vec![r.getText().to_owned()])
