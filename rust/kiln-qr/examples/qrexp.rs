@@ -40,7 +40,7 @@ fn main() {
     }
     let mut attempts = Vec::new();
     for smooth in [false] {
-        for max_side in [0usize, 1] {
+        for max_side in [2usize, 0] {
             for method in [
                 Method::MidRange,
                 Method::BlockLocal,
@@ -48,7 +48,7 @@ fn main() {
                 Method::GlobalOtsu,
             ] {
                 for invert in [false, true] {
-                    for detector in [Detector::ZxCpp, Detector::ZxPure, Detector::ZxJava] {
+                    for detector in [Detector::ZxCpp, Detector::Rqrr] {
                         attempts.push(Attempt {
                             max_side,
                             method,

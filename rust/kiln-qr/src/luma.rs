@@ -69,6 +69,23 @@ impl<'a> LumaView<'a> {
             .unwrap_or(&[])
     }
 
+    /// A zero-copy view of the rectangle at (`x0`, `y0`) of `w`×`h` pixels, clipped
+    /// to the plane; `None` if the clipped rectangle is too small.
+    pub fn crop(&self, x0: usize, y0: usize, w: usize, h: usize) -> Option<LumaView<'a>> {
+        let x0 = x0.min(self.width);
+        let y0 = y0.min(self.height);
+        let w = w.min(self.width - x0);
+        let h = h.min(self.height - y0);
+        let data = self.data.get(y0 * self.stride + x0..)?;
+        LumaView::new(
+            data,
+            u32::try_from(w).ok()?,
+            u32::try_from(h).ok()?,
+            u32::try_from(self.stride).ok()?,
+        )
+        .ok()
+    }
+
     /// Luminance at (x, y), or white outside the plane.
     #[inline]
     pub fn get(&self, x: usize, y: usize) -> u8 {
@@ -263,6 +280,45 @@ mod tests {
     }
 
     #[test]
+    fn crop_is_a_zero_copy_clipped_view() {
+        let b = plane(100, 60, |x, y| (x + y) as u8);
+        let v = b.view().unwrap();
+        let c = v
+            .crop(90, 30, 50, 50)
+            .unwrap_or_else(|| v.crop(70, 30, 30, 30).unwrap());
+        assert_eq!(c.get(0, 0), v.get(70, 30));
+        assert!(v.crop(90, 50, 50, 50).is_none(), "10x10 is below MIN_SIDE");
+        let c = v.crop(10, 5, 40, 30).unwrap();
+        assert_eq!((c.width(), c.height()), (40, 30));
+        assert_eq!(c.row(2), &b.data[7 * 100 + 10..7 * 100 + 50]);
+    }
+
+    #[test]
+    fn busiest_window_finds_the_textured_patch() {
+        // flat grey frame with a thin line and a dense checkerboard patch at (400, 200)
+        let b = plane(640, 360, |x, y| {
+            if (400..480).contains(&x) && (200..280).contains(&y) {
+                if (x / 3 + y / 3) % 2 == 0 {
+                    20
+                } else {
+                    230
+                }
+            } else if y == 50 {
+                0
+            } else {
+                128
+            }
+        });
+        let (x, y) = busiest_window(&b.view().unwrap(), 64).unwrap();
+        assert!(
+            (392..=416).contains(&x) && (192..=216).contains(&y),
+            "{x},{y}"
+        );
+        let flat = plane(640, 360, |_, _| 128);
+        assert_eq!(busiest_window(&flat.view().unwrap(), 64), None);
+    }
+
+    #[test]
     fn upscale_doubles_and_pads_white() {
         let b = plane(30, 22, |_, _| 0);
         let u = upscale2_padded(&b.view().unwrap(), 16);
@@ -271,4 +327,70 @@ mod tests {
         assert_eq!(u.data[16 * 92 + 16], 0);
         assert_eq!(u.data[(16 + 43) * 92 + 16 + 59], 0);
     }
+}
+
+/// Finds the square window (side `win` pixels, a multiple of 8) with the most
+/// high-contrast 8×8 blocks: a QR code is contrast in nearly every block, text and
+/// edges are sparse. Returns the window's top-left corner, or `None` for a flat
+/// frame. Used to crop and enlarge codes too small for the detectors.
+pub fn busiest_window(src: &LumaView<'_>, win: usize) -> Option<(usize, usize)> {
+    const B: usize = 8;
+    let (w, h) = (src.width(), src.height());
+    let (sw, sh) = (w / B, h / B);
+    let k = (win / B).max(1);
+    if sw < k || sh < k {
+        return None;
+    }
+    // busy[b] = 1 if the block's contrast is at least a third of the frame's best
+    let mut contrast = vec![0u8; sw * sh];
+    for by in 0..sh {
+        let mut lo = vec![255u8; sw];
+        let mut hi = vec![0u8; sw];
+        for y in by * B..by * B + B {
+            for ((l, hh), c) in lo
+                .iter_mut()
+                .zip(hi.iter_mut())
+                .zip(src.row(y).chunks_exact(B))
+            {
+                for &p in c {
+                    *l = (*l).min(p);
+                    *hh = (*hh).max(p);
+                }
+            }
+        }
+        for (bx, (l, hh)) in lo.iter().zip(hi.iter()).enumerate() {
+            if let Some(c) = contrast.get_mut(by * sw + bx) {
+                *c = hh - l;
+            }
+        }
+    }
+    let best = contrast.iter().copied().max().unwrap_or(0);
+    if best < 32 {
+        return None;
+    }
+    let cut = best / 3;
+    // integral image of the busy map
+    let iw = sw + 1;
+    let mut ii = vec![0u32; iw * (sh + 1)];
+    for by in 0..sh {
+        let mut run = 0u32;
+        for bx in 0..sw {
+            run += u32::from(contrast.get(by * sw + bx).copied().unwrap_or(0) >= cut);
+            let above = ii.get(by * iw + bx + 1).copied().unwrap_or(0);
+            if let Some(c) = ii.get_mut((by + 1) * iw + bx + 1) {
+                *c = above + run;
+            }
+        }
+    }
+    let g = |x: usize, y: usize| ii.get(y * iw + x).copied().unwrap_or(0);
+    let mut top = (0u32, 0usize, 0usize);
+    for by in 0..=sh - k {
+        for bx in 0..=sw - k {
+            let n = g(bx + k, by + k) + g(bx, by) - g(bx + k, by) - g(bx, by + k);
+            if n > top.0 {
+                top = (n, bx, by);
+            }
+        }
+    }
+    (top.0 > 0).then_some((top.1 * B, top.2 * B))
 }

@@ -1,7 +1,7 @@
 //! The attempt list and its runner.
 
 use crate::binarize::{binarize, Method, Prebinarized};
-use crate::luma::{box3, downscale, upscale2_padded, LumaBuf, LumaView};
+use crate::luma::{box3, busiest_window, downscale, upscale2_padded, LumaBuf, LumaView};
 use rxing::common::BitMatrix;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
@@ -56,6 +56,14 @@ use Method::{BlockLocal, GlobalOtsu, MidRange, WindowMean};
 /// `max_side` value asking for a 2× upscale with a white margin.
 pub const UPSCALE: usize = 1;
 
+/// `max_side` value asking for the busiest window of the frame, cropped and
+/// upscaled 2× with a white margin (codes with 1–2 px modules in a large frame).
+pub const CROP: usize = 2;
+
+/// Side of the searched window and of the crop around it, in frame pixels.
+const CROP_WINDOW: usize = 128;
+const CROP_SIDE: usize = 256;
+
 /// Only images whose longer side is at most this are upscaled.
 const UPSCALE_LIMIT: usize = 480;
 
@@ -82,6 +90,9 @@ pub const PIPELINE: &[Attempt] = &[
     a(SMALL, MidRange, true, ZxCpp),
     a(SMALL, MidRange, false, ZxCpp),
     // full resolution for small modules: denoised first, then raw
+    // the busiest 256 px window, upscaled 2x: codes with 1-2 px modules in a big frame
+    a(CROP, MidRange, false, ZxCpp),
+    a(CROP, GlobalOtsu, true, ZxCpp),
     smooth(a(0, MidRange, false, ZxCpp)),
     a(0, GlobalOtsu, true, ZxCpp),
     a(0, MidRange, true, ZxCpp),
@@ -93,11 +104,17 @@ pub const PIPELINE: &[Attempt] = &[
     a(0, WindowMean, false, Rqrr),
     a(0, GlobalOtsu, false, ZxJava),
     a(0, WindowMean, true, ZxCpp),
+    a(CROP, GlobalOtsu, false, Rqrr),
     // small images only: 2x upscale with a white margin (1-2 px modules, no quiet zone)
     a(UPSCALE, GlobalOtsu, false, ZxCpp),
     a(UPSCALE, MidRange, false, ZxCpp),
     a(UPSCALE, GlobalOtsu, false, Rqrr),
 ];
+
+/// Cache keys of the resampled planes that are not plain downscales (those are
+/// keyed by their factor).
+const CROP_KEY: usize = usize::MAX;
+const UPSCALE_KEY: usize = usize::MAX - 1;
 
 /// Downscaled copies of the input, computed on demand and shared across attempts.
 struct Scales<'a> {
@@ -116,19 +133,46 @@ impl<'a> Scales<'a> {
 
     /// Runs `f` on the plane downscaled for `max_side` (None if that scale is too small).
     fn with<R>(&mut self, max_side: usize, f: impl FnOnce(&LumaView<'_>) -> R) -> Option<R> {
+        if max_side == CROP {
+            let (w, h) = (self.full.width(), self.full.height());
+            if w.max(h) <= UPSCALE_LIMIT {
+                return None;
+            }
+            if !self.cache.iter().any(|(k, _)| *k == CROP_KEY) {
+                let buf = busiest_window(&self.full, CROP_WINDOW).and_then(|(x, y)| {
+                    let c = (CROP_SIDE - CROP_WINDOW) / 2;
+                    let crop = self.full.crop(
+                        x.saturating_sub(c),
+                        y.saturating_sub(c),
+                        CROP_SIDE,
+                        CROP_SIDE,
+                    )?;
+                    Some(upscale2_padded(&crop, 16))
+                });
+                self.cache.push((CROP_KEY, buf));
+            }
+            let buf = self
+                .cache
+                .iter()
+                .find(|(k, _)| *k == CROP_KEY)
+                .and_then(|(_, b)| b.as_ref())?;
+            let view = buf.view()?;
+            return Some(f(&view));
+        }
         if max_side == UPSCALE {
             let (w, h) = (self.full.width(), self.full.height());
             if w.max(h) > UPSCALE_LIMIT {
                 return None;
             }
-            if !self.cache.iter().any(|(k, _)| *k == 0) {
+            if !self.cache.iter().any(|(k, _)| *k == UPSCALE_KEY) {
                 let pad = (w.max(h) / 4).max(16);
-                self.cache.push((0, Some(upscale2_padded(&self.full, pad))));
+                self.cache
+                    .push((UPSCALE_KEY, Some(upscale2_padded(&self.full, pad))));
             }
             let buf = self
                 .cache
                 .iter()
-                .find(|(k, _)| *k == 0)
+                .find(|(k, _)| *k == UPSCALE_KEY)
                 .and_then(|(_, b)| b.as_ref())?;
             let view = buf.view()?;
             return Some(f(&view));
