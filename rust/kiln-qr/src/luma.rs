@@ -218,6 +218,72 @@ pub fn upscale2_padded(src: &LumaView<'_>, pad: usize) -> LumaBuf {
     }
 }
 
+/// Finds the square window (side `win` pixels, a multiple of 8) with the most
+/// high-contrast 8×8 blocks: a QR code is contrast in nearly every block, text and
+/// edges are sparse. Returns the window's top-left corner, or `None` for a flat
+/// frame. Used to crop and enlarge codes too small for the detectors.
+pub fn busiest_window(src: &LumaView<'_>, win: usize) -> Option<(usize, usize)> {
+    const B: usize = 8;
+    let (w, h) = (src.width(), src.height());
+    let (sw, sh) = (w / B, h / B);
+    let k = (win / B).max(1);
+    if sw < k || sh < k {
+        return None;
+    }
+    // busy[b] = 1 if the block's contrast is at least a third of the frame's best
+    let mut contrast = vec![0u8; sw * sh];
+    for by in 0..sh {
+        let mut lo = vec![255u8; sw];
+        let mut hi = vec![0u8; sw];
+        for y in by * B..by * B + B {
+            for ((l, hh), c) in lo
+                .iter_mut()
+                .zip(hi.iter_mut())
+                .zip(src.row(y).chunks_exact(B))
+            {
+                for &p in c {
+                    *l = (*l).min(p);
+                    *hh = (*hh).max(p);
+                }
+            }
+        }
+        for (bx, (l, hh)) in lo.iter().zip(hi.iter()).enumerate() {
+            if let Some(c) = contrast.get_mut(by * sw + bx) {
+                *c = hh - l;
+            }
+        }
+    }
+    let best = contrast.iter().copied().max().unwrap_or(0);
+    if best < 32 {
+        return None;
+    }
+    let cut = best / 3;
+    // integral image of the busy map
+    let iw = sw + 1;
+    let mut ii = vec![0u32; iw * (sh + 1)];
+    for by in 0..sh {
+        let mut run = 0u32;
+        for bx in 0..sw {
+            run += u32::from(contrast.get(by * sw + bx).copied().unwrap_or(0) >= cut);
+            let above = ii.get(by * iw + bx + 1).copied().unwrap_or(0);
+            if let Some(c) = ii.get_mut((by + 1) * iw + bx + 1) {
+                *c = above + run;
+            }
+        }
+    }
+    let g = |x: usize, y: usize| ii.get(y * iw + x).copied().unwrap_or(0);
+    let mut top = (0u32, 0usize, 0usize);
+    for by in 0..=sh - k {
+        for bx in 0..=sw - k {
+            let n = g(bx + k, by + k) + g(bx, by) - g(bx + k, by) - g(bx, by + k);
+            if n > top.0 {
+                top = (n, bx, by);
+            }
+        }
+    }
+    (top.0 > 0).then_some((top.1 * B, top.2 * B))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
@@ -327,70 +393,4 @@ mod tests {
         assert_eq!(u.data[16 * 92 + 16], 0);
         assert_eq!(u.data[(16 + 43) * 92 + 16 + 59], 0);
     }
-}
-
-/// Finds the square window (side `win` pixels, a multiple of 8) with the most
-/// high-contrast 8×8 blocks: a QR code is contrast in nearly every block, text and
-/// edges are sparse. Returns the window's top-left corner, or `None` for a flat
-/// frame. Used to crop and enlarge codes too small for the detectors.
-pub fn busiest_window(src: &LumaView<'_>, win: usize) -> Option<(usize, usize)> {
-    const B: usize = 8;
-    let (w, h) = (src.width(), src.height());
-    let (sw, sh) = (w / B, h / B);
-    let k = (win / B).max(1);
-    if sw < k || sh < k {
-        return None;
-    }
-    // busy[b] = 1 if the block's contrast is at least a third of the frame's best
-    let mut contrast = vec![0u8; sw * sh];
-    for by in 0..sh {
-        let mut lo = vec![255u8; sw];
-        let mut hi = vec![0u8; sw];
-        for y in by * B..by * B + B {
-            for ((l, hh), c) in lo
-                .iter_mut()
-                .zip(hi.iter_mut())
-                .zip(src.row(y).chunks_exact(B))
-            {
-                for &p in c {
-                    *l = (*l).min(p);
-                    *hh = (*hh).max(p);
-                }
-            }
-        }
-        for (bx, (l, hh)) in lo.iter().zip(hi.iter()).enumerate() {
-            if let Some(c) = contrast.get_mut(by * sw + bx) {
-                *c = hh - l;
-            }
-        }
-    }
-    let best = contrast.iter().copied().max().unwrap_or(0);
-    if best < 32 {
-        return None;
-    }
-    let cut = best / 3;
-    // integral image of the busy map
-    let iw = sw + 1;
-    let mut ii = vec![0u32; iw * (sh + 1)];
-    for by in 0..sh {
-        let mut run = 0u32;
-        for bx in 0..sw {
-            run += u32::from(contrast.get(by * sw + bx).copied().unwrap_or(0) >= cut);
-            let above = ii.get(by * iw + bx + 1).copied().unwrap_or(0);
-            if let Some(c) = ii.get_mut((by + 1) * iw + bx + 1) {
-                *c = above + run;
-            }
-        }
-    }
-    let g = |x: usize, y: usize| ii.get(y * iw + x).copied().unwrap_or(0);
-    let mut top = (0u32, 0usize, 0usize);
-    for by in 0..=sh - k {
-        for bx in 0..=sw - k {
-            let n = g(bx + k, by + k) + g(bx, by) - g(bx + k, by) - g(bx, by + k);
-            if n > top.0 {
-                top = (n, bx, by);
-            }
-        }
-    }
-    (top.0 > 0).then_some((top.1 * B, top.2 * B))
 }
