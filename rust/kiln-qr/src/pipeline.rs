@@ -89,10 +89,10 @@ pub const PIPELINE: &[Attempt] = &[
     // half resolution
     a(SMALL, MidRange, true, ZxCpp),
     a(SMALL, MidRange, false, ZxCpp),
-    // full resolution for small modules: denoised first, then raw
     // the busiest 256 px window, upscaled 2x: codes with 1-2 px modules in a big frame
     a(CROP, MidRange, false, ZxCpp),
     a(CROP, GlobalOtsu, true, ZxCpp),
+    // full resolution for small modules: denoised first, then raw
     smooth(a(0, MidRange, false, ZxCpp)),
     a(0, GlobalOtsu, true, ZxCpp),
     a(0, MidRange, true, ZxCpp),
