@@ -98,16 +98,6 @@ def screen_image(rng, modules):
     return scr, (cx, cy), side, dark
 
 
-def homography(src, dst):
-    a = []
-    for (x, y), (u, v) in zip(src, dst):
-        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-    b = np.array(dst, dtype=np.float64).reshape(8)
-    h = np.linalg.solve(np.array(a, dtype=np.float64), b)
-    return np.append(h, 1.0).reshape(3, 3)
-
-
 def frame(rng, nprng, text):
     modules = qr_modules(text, rng)
     scr, (cx, cy), side, dark = screen_image(rng, modules)
