@@ -244,7 +244,7 @@ pub fn mid_range(src: &LumaView<'_>) -> Option<BitMatrix> {
     threshold_by_blocks(src, &thr, sw, sh)
 }
 
-/// Integral image of the plane, (w+1)×(h+1) u32 sums.
+/// Integral image of the plane, (w+1)×(h+1) u32 sums (modulo 2^32).
 fn integral(src: &LumaView<'_>) -> Vec<u32> {
     let (w, h) = (src.width(), src.height());
     let iw = w + 1;
@@ -256,7 +256,9 @@ fn integral(src: &LumaView<'_>) -> Vec<u32> {
             run += u32::from(row.get(x).copied().unwrap_or(255));
             let above = ii.get(y * iw + x + 1).copied().unwrap_or(0);
             if let Some(c) = ii.get_mut((y + 1) * iw + x + 1) {
-                *c = above + run;
+                // Sums of frames over ~16 Mpixel exceed u32: wrap, and take window
+                // sums with wrapping arithmetic too (exact while a window < 2^32).
+                *c = above.wrapping_add(run);
             }
         }
     }

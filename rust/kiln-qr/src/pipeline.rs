@@ -267,8 +267,14 @@ fn read_rqrr_own(view: &LumaView<'_>) -> Vec<String> {
 }
 
 fn attempt_on(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
+    // Third-party decoders have panicked on real photos (rqrr 0.11's perspective
+    // assertion); a panic anywhere in an attempt means "this attempt found nothing".
+    catch_unwind(AssertUnwindSafe(|| attempt_inner(view, at))).unwrap_or_default()
+}
+
+fn attempt_inner(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
     if at.detector == RqrrOwn {
-        return catch_unwind(AssertUnwindSafe(|| read_rqrr_own(view))).unwrap_or_default();
+        return read_rqrr_own(view);
     }
     let smoothed;
     let view = if at.smooth {
@@ -283,13 +289,10 @@ fn attempt_on(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
     let Some(bits) = binarize(&view, at.method, at.invert) else {
         return Vec::new();
     };
-    let run = || match at.detector {
+    match at.detector {
         Rqrr => read_rqrr(&bits),
-        d => read_rxing(bits.clone(), d),
-    };
-    // Third-party decoders have panicked on real photos (rqrr 0.11's perspective
-    // assertion); a panic here means "this attempt found nothing".
-    catch_unwind(AssertUnwindSafe(run)).unwrap_or_default()
+        d => read_rxing(bits, d),
+    }
 }
 
 /// Runs one attempt on its own (benchmarks and experiments).

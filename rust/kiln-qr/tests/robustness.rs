@@ -207,3 +207,12 @@ proptest! {
         let _ = decode_image_bytes(&data);
     }
 }
+
+#[test]
+fn window_mean_on_a_17_megapixel_white_frame_does_not_overflow() {
+    // 255 * 17.2 M > u32::MAX: the integral image must wrap, not panic (debug builds).
+    let (w, h) = (4200u32, 4100u32);
+    let data = vec![255u8; (w * h) as usize];
+    let view = kiln_qr::LumaView::new(&data, w, h, w).unwrap();
+    assert!(kiln_qr::experimental::binarize_only(&view, 1));
+}
