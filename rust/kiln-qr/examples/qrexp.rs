@@ -40,7 +40,7 @@ fn main() {
     }
     let mut attempts = Vec::new();
     for smooth in [false] {
-        for max_side in [2usize, 0] {
+        for max_side in [3usize, 2, 0] {
             for method in [
                 Method::MidRange,
                 Method::BlockLocal,

@@ -67,5 +67,5 @@ pub fn decode_luma(
 #[doc(hidden)]
 pub mod experimental {
     pub use crate::binarize::{binarize_for_debug, binarize_only, Method};
-    pub use crate::pipeline::{run_attempt, Attempt, Detector, CROP, PIPELINE, UPSCALE};
+    pub use crate::pipeline::{run_attempt, Attempt, Detector, CROP, CROP3, PIPELINE, UPSCALE};
 }

@@ -218,6 +218,45 @@ pub fn upscale2_padded(src: &LumaView<'_>, pad: usize) -> LumaBuf {
     }
 }
 
+/// Bilinear upscale by an integer factor `k` (2..=4) with a white margin of `pad`
+/// output pixels; output pixel centres map to source (x + 0.5) / k - 0.5.
+pub fn upscale_padded(src: &LumaView<'_>, k: usize, pad: usize) -> LumaBuf {
+    let k = k.clamp(2, 4);
+    let (w, h) = (src.width(), src.height());
+    let (ow, oh) = (k * w + 2 * pad, k * h + 2 * pad);
+    let mut data = vec![255u8; ow * oh];
+    // positions in units of 1/(2k) source pixels: 2x + 1 - k
+    let pos = |o: usize, n: usize| -> (usize, usize, u32) {
+        let t = (2 * o + 1) as i64 - k as i64;
+        if t <= 0 {
+            return (0, 0, 0);
+        }
+        let i0 = (t as usize) / (2 * k);
+        let f = ((t as usize) % (2 * k)) as u32; // weight of i1, out of 2k
+        (i0.min(n - 1), (i0 + 1).min(n - 1), f)
+    };
+    let d = (2 * k) as u32;
+    for oy in 0..k * h {
+        let (y0, y1, fy) = pos(oy, h);
+        let (r0, r1) = (src.row(y0), src.row(y1));
+        for ox in 0..k * w {
+            let (x0, x1, fx) = pos(ox, w);
+            let p = |r: &[u8], i: usize| u32::from(r.get(i).copied().unwrap_or(255));
+            let top = p(r0, x0) * (d - fx) + p(r0, x1) * fx;
+            let bot = p(r1, x0) * (d - fx) + p(r1, x1) * fx;
+            let v = (top * (d - fy) + bot * fy + d * d / 2) / (d * d);
+            if let Some(o) = data.get_mut((oy + pad) * ow + ox + pad) {
+                *o = v.min(255) as u8;
+            }
+        }
+    }
+    LumaBuf {
+        data,
+        width: ow,
+        height: oh,
+    }
+}
+
 /// Finds the square window (side `win` pixels, a multiple of 8) with the most
 /// high-contrast 8×8 blocks: a QR code is contrast in nearly every block, text and
 /// edges are sparse. Returns the window's top-left corner, or `None` for a flat
@@ -382,6 +421,23 @@ mod tests {
         );
         let flat = plane(640, 360, |_, _| 128);
         assert_eq!(busiest_window(&flat.view().unwrap(), 64), None);
+    }
+
+    #[test]
+    fn upscale3_keeps_levels_and_edges() {
+        let b = plane(30, 24, |x, _| if x < 15 { 10 } else { 200 });
+        let u = upscale_padded(&b.view().unwrap(), 3, 24);
+        assert_eq!((u.width, u.height), (138, 120));
+        assert_eq!(u.data[0], 255);
+        let row = &u.data[(24 + 30) * 138 + 24..(24 + 30) * 138 + 24 + 90];
+        assert_eq!(row[0], 10);
+        assert_eq!(row[89], 200);
+        assert!(
+            row.windows(2).all(|p| p[0] <= p[1]),
+            "monotone across the edge"
+        );
+        assert_eq!(row[40], 10);
+        assert_eq!(row[50], 200);
     }
 
     #[test]

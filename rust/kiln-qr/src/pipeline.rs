@@ -1,7 +1,9 @@
 //! The attempt list and its runner.
 
 use crate::binarize::{binarize, Method, Prebinarized};
-use crate::luma::{box3, busiest_window, downscale, upscale2_padded, LumaBuf, LumaView};
+use crate::luma::{
+    box3, busiest_window, downscale, upscale2_padded, upscale_padded, LumaBuf, LumaView,
+};
 use rxing::common::BitMatrix;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
@@ -60,6 +62,12 @@ pub const UPSCALE: usize = 1;
 /// upscaled 2× with a white margin (codes with 1–2 px modules in a large frame).
 pub const CROP: usize = 2;
 
+/// `max_side` value: like [`CROP`], a smaller window enlarged 3×.
+pub const CROP3: usize = 3;
+const CROP3_KEY: usize = usize::MAX - 2;
+const CROP3_WINDOW: usize = 96;
+const CROP3_SIDE: usize = 192;
+
 /// Side of the searched window and of the crop around it, in frame pixels.
 const CROP_WINDOW: usize = 128;
 const CROP_SIDE: usize = 256;
@@ -92,6 +100,8 @@ pub const PIPELINE: &[Attempt] = &[
     // the busiest 256 px window, upscaled 2x: codes with 1-2 px modules in a big frame
     a(CROP, MidRange, false, ZxCpp),
     a(CROP, GlobalOtsu, true, ZxCpp),
+    // a 192 px window enlarged 3x: modules around 1 px
+    a(CROP3, MidRange, false, ZxCpp),
     // full resolution for small modules: denoised first, then raw
     smooth(a(0, MidRange, false, ZxCpp)),
     a(0, GlobalOtsu, true, ZxCpp),
@@ -155,6 +165,32 @@ impl<'a> Scales<'a> {
                 .cache
                 .iter()
                 .find(|(k, _)| *k == CROP_KEY)
+                .and_then(|(_, b)| b.as_ref())?;
+            let view = buf.view()?;
+            return Some(f(&view));
+        }
+        if max_side == CROP3 {
+            let (w, h) = (self.full.width(), self.full.height());
+            if w.max(h) <= UPSCALE_LIMIT {
+                return None;
+            }
+            if !self.cache.iter().any(|(k, _)| *k == CROP3_KEY) {
+                let buf = busiest_window(&self.full, CROP3_WINDOW).and_then(|(x, y)| {
+                    let c = (CROP3_SIDE - CROP3_WINDOW) / 2;
+                    let crop = self.full.crop(
+                        x.saturating_sub(c),
+                        y.saturating_sub(c),
+                        CROP3_SIDE,
+                        CROP3_SIDE,
+                    )?;
+                    Some(upscale_padded(&crop, 3, 24))
+                });
+                self.cache.push((CROP3_KEY, buf));
+            }
+            let buf = self
+                .cache
+                .iter()
+                .find(|(k, _)| *k == CROP3_KEY)
                 .and_then(|(_, b)| b.as_ref())?;
             let view = buf.view()?;
             return Some(f(&view));
