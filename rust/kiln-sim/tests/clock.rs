@@ -55,6 +55,13 @@ fn timing() -> impl Strategy<Value = LinkTiming> {
         )
 }
 
+/// How far a measurement may run past its time budget: the meter plans its polls
+/// with the median round trip, so an answer slower than the median (link jitter)
+/// or a slow card can land after the deadline by that much, never more.
+fn budget_slack(t: &LinkTiming) -> i64 {
+    (t.rtt_us.1 - t.rtt_us.0) + t.card_us.1
+}
+
 /// |θ| is more than `margin` away from every advice threshold.
 fn clear_of_thresholds(theta: i64, margin: i64) -> bool {
     AdviceConfig::default()
@@ -82,7 +89,7 @@ proptest! {
         prop_assert!(r.advice.level() >= AdviceConfig::default().level_of(theta));
         prop_assert!(r.reads <= 9, "{} reads", r.reads);
         prop_assert_eq!(l.commands_sent() as u32, r.reads);
-        prop_assert!(r.measure_time_us <= 1_200_000, "{} µs", r.measure_time_us);
+        prop_assert!(r.measure_time_us <= 1_200_000 + budget_slack(&t), "{} µs", r.measure_time_us);
         // One reading is 1 s + a round trip wide: far from the thresholds it decides.
         if clear_of_thresholds(theta, S + 60_000) {
             prop_assert_eq!(r.reads, 1);
@@ -105,9 +112,11 @@ proptest! {
         let Outcome::Read(r) = out else { return Err(TestCaseError::fail(format!("{out:?}"))) };
         prop_assert!(r.drift().contains(theta), "{:?} vs {}", r.drift(), theta);
         prop_assert!(r.reads <= 13);
-        prop_assert!(r.measure_time_us <= 2_500_000);
+        prop_assert!(r.measure_time_us <= 2_500_000 + budget_slack(&t), "{} µs", r.measure_time_us);
         let max_rtt = t.rtt_us.1;
-        prop_assert!(r.drift().half_width_us() <= max_rtt + 10_000, "{:?} rtt ≤ {}", r.drift(), max_rtt);
+        // Not a guarantee of the meter (it stops at its poll and time budget), but
+        // what it reaches on every link of this strategy: about one round trip.
+        prop_assert!(r.drift().half_width_us() <= max_rtt * 3 / 2 + 10_000, "{:?} rtt ≤ {}", r.drift(), max_rtt);
     }
 }
 
@@ -137,7 +146,7 @@ proptest! {
         prop_assert_eq!(r.after.as_ref().unwrap().advice.level(), DriftLevel::InSync);
         // Confirmation polls are bounded: 1 + 6 GET INFO within 1.2 s.
         let after = r.after.as_ref().unwrap();
-        prop_assert!(after.reads <= 7 && after.measure_time_us <= 1_200_000);
+        prop_assert!(after.reads <= 7 && after.measure_time_us <= 1_200_000 + budget_slack(&t));
     }
 
     /// `sync_clock: false`: the burn writes the token's own time back (a precise
