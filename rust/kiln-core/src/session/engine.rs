@@ -833,14 +833,20 @@ fn is_documented_refusal(sw: StatusWord) -> bool {
     )
 }
 
-/// The current and next two codes for `seed` at reference time `at`.
+/// The previous, current and next two codes for `seed` at token time `at`.
+///
+/// `at` is an estimate (the token's clock is known to a few ms): right at a step
+/// boundary the token may still show the previous step's code, so it is listed too.
+/// The two following steps cover the power cycle before the user reads the token.
 pub fn expected_codes(seed: &TokenSeed, config: &TokenConfig, at: UnixMicros) -> Vec<ExpectedCode> {
     let period = config.step.seconds();
     let Ok(now) = u64::try_from(at.div_euclid(MICROS_PER_SEC)) else {
         return Vec::new();
     };
-    let first = now - now % period;
-    (0..3u64)
+    let current = now - now % period;
+    let first = current.saturating_sub(period);
+    let steps = if current >= period { 4u64 } else { 3 };
+    (0..steps)
         .filter_map(|i| {
             let from = first.checked_add(i.checked_mul(period)?)?;
             let code = totp::code(seed.expose(), config.hmac.algorithm(), 6, period, from).ok()?;
