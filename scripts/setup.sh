@@ -25,6 +25,9 @@ have_cmd python3 || need_apt+=(python3)
 have_cmd javac || need_apt+=(openjdk-17-jdk-headless)
 have_cmd mvn || need_apt+=(maven)
 
+# `kiln burn --qr-screen` test (scripts/qr-screen-e2e.sh): a virtual X display.
+have_cmd Xvfb || need_apt+=(xvfb)
+
 # Further requirements are added by their work items. EXTRA_APT="pkg1 pkg2" adds packages
 # ad hoc (space-separated; word splitting is intended here).
 for p in ${EXTRA_APT:-}; do

@@ -25,6 +25,8 @@ cargo test --workspace --locked
 if ! skip pcsc; then
   stage "PC/SC environment smoke test (pcscd + vpcd + Python test card)"
   bash scripts/pcsc-smoke.sh
+  stage "PC/SC end to end (kiln + pcscd + vpcd + kiln-sim as the card)"
+  bash scripts/pcsc-e2e.sh
 fi
 
 if ! skip jvm; then

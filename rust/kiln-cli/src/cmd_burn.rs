@@ -6,19 +6,46 @@
 //! never printed.
 
 use crate::exit::Exit;
+use crate::keyopt::UnknownModelArgs;
 use crate::seed_in::{self, SeedOpts};
 use crate::show;
+use crate::source::SourceArgs;
 use crate::transport::{self, TransportArgs};
 use kiln_core::params::{DisplayTimeout, TokenConfig};
-use kiln_core::proto::{DeviceKey, KeyChoice, Serial, UnknownModelPolicy};
-use kiln_core::session::{run_session_observed, BurnRequest, BurnSession, Outcome, Resume};
+use kiln_core::proto::{Serial, UnknownModelPolicy};
+use kiln_core::session::{run_session_observed, BurnRequest, BurnSession, Clock, Outcome, Resume};
 use serde_json::json;
 
-/// Burn a TOTP seed (read from stdin or a hidden prompt) onto a token.
+pub const AFTER_HELP: &str = "\
+Examples:
+  # The service's setup link, piped (never typed on the command line):
+  pbpaste | kiln burn                           # macOS clipboard
+  xclip -o -sel clip | kiln burn --reader OMNIKEY
+  kiln burn --qr-file ~/Downloads/setup-qr.png
+  kiln burn --qr-screen                         # the QR code shown on screen
+  kiln burn                                     # hidden prompt: paste the link or type the seed
+  kiln burn --account 2 < export.txt            # Google Authenticator export, account 2
+  kiln burn --algorithm SHA256 --period 60 --display-timeout 60 < seed.txt
+
+What happens: kiln waits for the token (switch it on and lay it on the reader),
+reads its serial and clock, checks the model, authenticates once, writes the
+clock and settings, writes the seed, reads the clock back, and prints the next
+codes. Then switch the token off and on: it shows codes from the new seed only
+after that. Compare one code with the service before relying on the token.
+
+If the token leaves the reader mid-burn, kiln says what state it is in and
+waits for the same token to come back to finish; or run the same burn again
+later with --resume SERIAL.";
+
+/// Burn a TOTP seed onto a token (seed from stdin, a QR code, or a hidden prompt).
 #[derive(clap::Args, Debug)]
+#[command(after_help = AFTER_HELP)]
 pub struct Args {
     #[command(flatten)]
     pub transport: TransportArgs,
+
+    #[command(flatten)]
+    pub source: SourceArgs,
 
     #[command(flatten)]
     pub seed: SeedOpts,
@@ -30,11 +57,19 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub display_timeout: u32,
 
-    /// Program a token whose model kiln does not know, with this key:
-    /// `family-default`, or a file holding 32 hex digits. One attempt only; the
-    /// token is treated as restricted-sync. Wrong keys can lock tokens for good.
-    #[arg(long, value_name = "family-default|FILE")]
-    pub unknown_model_key: Option<String>,
+    /// Keep the token's clock as it is instead of setting it to this computer's
+    /// time. (The token has no seed-only write: kiln measures the token's time
+    /// precisely and writes it back, to within about one round trip.)
+    #[arg(long)]
+    pub no_sync: bool,
+
+    /// Print the seed (Base32) after the burn, e.g. to enrol a second device. The
+    /// only way kiln ever prints a secret.
+    #[arg(long)]
+    pub show_secret: bool,
+
+    #[command(flatten)]
+    pub unknown: UnknownModelArgs,
 
     /// Finish an interrupted burn: accept only the token with this serial.
     #[arg(long, value_name = "SERIAL")]
@@ -42,9 +77,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
-    let spec = match seed_in::load_spec(&args.seed) {
+    let spec = match args
+        .source
+        .read()
+        .and_then(|text| seed_in::load_spec_from(&text, &args.seed))
+    {
         Ok(s) => s,
-        Err(e) => return e,
+        Err(e) => {
+            return show::json_refusal(ctx.json, "the seed input was refused (see stderr)", e)
+        }
     };
     let program = match spec.token_program() {
         Ok(p) => p,
@@ -52,14 +93,17 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             for p in problems {
                 eprintln!("kiln: {p}");
             }
-            return refuse_input("this seed cannot go on these tokens");
+            let e = refuse_input("this seed cannot go on these tokens");
+            return show::json_refusal(ctx.json, "this seed cannot go on these tokens", e);
         }
     };
     let Some(display_timeout) = DisplayTimeout::from_seconds(args.display_timeout) else {
-        return refuse_input(&format!(
+        let msg = format!(
             "display timeout {} s is not supported (15, 30, 60 or 120)",
             args.display_timeout
-        ));
+        );
+        let e = refuse_input(&msg);
+        return show::json_refusal(ctx.json, &msg, e);
     };
     let config = TokenConfig {
         hmac: program.hmac,
@@ -71,28 +115,41 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             eprintln!("kiln: note: {w}");
         }
     }
-    let unknown_model = match args.unknown_model_key.as_deref() {
-        None => UnknownModelPolicy::ReadOnly,
-        Some("family-default") => UnknownModelPolicy::Program(KeyChoice::FamilyDefault),
-        Some(path) => match read_key_file(path) {
-            Ok(k) => UnknownModelPolicy::Program(KeyChoice::Custom(k)),
-            Err(msg) => return refuse_input(&msg),
-        },
+    let unknown_model = match args.unknown.policy() {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("kiln: {msg}");
+            return show::json_refusal(ctx.json, &msg, Exit::Usage);
+        }
     };
+    if unknown_model != UnknownModelPolicy::ReadOnly {
+        eprintln!("kiln: {}", crate::keyopt::WARNING);
+    }
+    let secret_b32 = args.show_secret.then(|| {
+        kiln_core::secret::SecretString::new(
+            data_encoding::BASE32_NOPAD.encode(program.seed.expose()),
+        )
+    });
     let mut t = match transport::open(&args.transport) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("kiln: {e}");
+            if ctx.json {
+                let mut v = json!({ "ok": false, "error": e.to_string() });
+                show::contract_keys(&mut v);
+                println!("{v}");
+            }
             return Exit::NoToken;
         }
     };
+    let mut steps = Vec::new();
     let seed_bytes = program.seed.len();
     let request = BurnRequest {
         seed: program.seed,
         config,
         unknown_model,
         reference: crate::reference::reference(&args.transport, &args.clock),
-        sync_clock: true,
+        sync_clock: !args.no_sync,
     };
     let first = match &args.resume {
         Some(s) => BurnSession::resume(
@@ -113,9 +170,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             eprintln!("kiln: note: {note}");
         }
     }
-    let mut steps = Vec::new();
     let mut session = first;
     let mut attempts = 0u32;
+    let mut announced = false;
     let out = loop {
         attempts += 1;
         let out = run_session_observed(&mut session, &mut *t.link, &mut *t.clock, &mut |e| {
@@ -130,24 +187,58 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             Some(r) if attempts < 2 => r,
             _ => break out,
         };
-        if !(t.retap)() {
+        if !t.can_retap {
             break out;
         }
         if let (Some(f), false) = (out.failure(), ctx.json) {
-            println!("{f}");
-            println!(
-                "Tap the same token again: finishing the burn on {}",
+            eprintln!("kiln: {f}");
+            eprintln!(
+                "kiln: waiting for the same token ({}) to finish the burn",
                 resume.serial()
             );
+            announced = true;
+        }
+        if !(t.retap)() {
+            break out;
+        }
+        if !ctx.json {
+            println!("Token back: finishing the burn on {}", resume.serial());
         }
         session = BurnSession::resume(request.clone(), resume);
     };
     drop(request);
     match out {
         Outcome::Burned(r) => {
+            let now_s = u64::try_from(kiln_core::session::SystemClock.now().div_euclid(1_000_000))
+                .unwrap_or(0);
+            // Simulated tokens are not remembered (they vanish with the process).
+            let remembered = if args.transport.sim {
+                Ok(std::path::PathBuf::new())
+            } else {
+                crate::remember::store(
+                    &r.serial.to_string(),
+                    r.model.name(),
+                    &r.config,
+                    "burn",
+                    now_s,
+                )
+            };
+            if let (Err(e), false) = (&remembered, ctx.json) {
+                eprintln!(
+                    "kiln: note: could not remember this token's settings for `kiln sync`: {e}"
+                );
+            }
+            let last = r.after.as_ref().unwrap_or(&r.before);
             if ctx.json {
-                let v = json!({
+                let mut v = json!({
                     "ok": true,
+                    "error": null,
+                    "token_time": last.token_clock,
+                    "drift_ms": show::ms1(last.drift().midpoint_us()),
+                    "synced": r.clock_synced,
+                    "algorithm": r.config.hmac.to_string(),
+                    "period": r.config.step.seconds(),
+                    "secret_base32": secret_b32.as_ref().map(|s| s.expose().to_owned()),
                     "attempts": attempts,
                     "serial": r.serial.to_string(),
                     "model": r.model.name(),
@@ -167,8 +258,15 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     "instruction": r.instruction,
                     "steps": steps,
                 });
+                show::contract_keys(&mut v);
                 println!("{v}");
             } else {
+                if !r.clock_synced {
+                    println!(
+                        "Clock   kept as it was ({}): not set to this computer's time (--no-sync)",
+                        r.before.drift()
+                    );
+                }
                 println!("Before:");
                 println!("{}", indent(&show::reading_text(&r.before)));
                 println!(
@@ -204,16 +302,31 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                         c.code
                     );
                 }
+                if let Some(s) = &secret_b32 {
+                    println!(
+                        "Secret  {} (Base32; shown because of --show-secret)",
+                        s.expose()
+                    );
+                }
                 println!("{}", r.instruction);
             }
             Exit::Ok
         }
         Outcome::Failed(f) => {
             if ctx.json {
-                let v = show::with_status(show::failure_json(&f), false, steps);
+                let mut v = show::with_status(show::failure_json(&f), false, steps);
+                if let Some(b) = &f.before {
+                    if let serde_json::Value::Object(m) = &mut v {
+                        m.insert("token_time".into(), json!(b.token_clock));
+                        m.insert("drift_ms".into(), json!(show::ms1(b.drift().midpoint_us())));
+                    }
+                }
+                show::contract_keys(&mut v);
                 println!("{v}");
             } else {
-                eprintln!("kiln: {f}");
+                if !announced {
+                    eprintln!("kiln: {f}");
+                }
                 if let Some(r) = &f.resume {
                     eprintln!(
                         "kiln: to finish, run the same burn with --resume {}",
@@ -241,11 +354,4 @@ fn indent(s: &str) -> String {
 fn refuse_input(msg: &str) -> Exit {
     eprintln!("kiln: {msg}; nothing was sent to a token");
     Exit::InputRefused
-}
-
-fn read_key_file(path: &str) -> Result<DeviceKey, String> {
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {path}: {e}"))?,
-    );
-    DeviceKey::from_hex(text.trim()).map_err(|e| format!("key file {path}: {e}"))
 }

@@ -73,8 +73,12 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
         Ok(s) => s,
         Err(e) => return e,
     };
-    let at = now_or(args.at);
-    let d = match diagnose(&spec, &args.code, at) {
+    report(&spec, &args.code, now_or(args.at), ctx)
+}
+
+/// Diagnoses `code` against `spec` at `at` and prints the result (shared with `kiln verify`).
+pub fn report(spec: &kiln_core::seed::SeedSpec, code: &str, at: u64, ctx: Ctx) -> Exit {
+    let d = match diagnose(spec, code, at) {
         Ok(d) => d,
         Err(e @ VerifyError::BadCode) => {
             fail(e);
@@ -85,7 +89,7 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
             return Exit::InputRefused;
         }
     };
-    let expected = expected_codes_for(&spec, at).ok();
+    let expected = expected_codes_for(spec, at).ok();
     if ctx.json {
         let found = d.found.map(|r| {
             json!({
@@ -95,18 +99,21 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
                 "offset_steps": r.offset_steps,
             })
         });
-        println!(
-            "{}",
-            json!({
-                "match": d.is_match(),
-                "sentence": d.sentence(),
-                "causes": d.causes.iter().map(cause_json).collect::<Vec<_>>(),
-                "found": found,
-                "searched": d.searched,
-                "at": at,
-                "expected": expected.map(|e| e.current.to_string()),
-            })
-        );
+        let mut v = json!({
+            "match": d.is_match(),
+            "sentence": d.sentence(),
+            "causes": d.causes.iter().map(cause_json).collect::<Vec<_>>(),
+            "found": found,
+            "searched": d.searched,
+            "at": at,
+            "expected": expected.map(|e| e.current.to_string()),
+            "ok": d.is_match(),
+            "error": (!d.is_match()).then(|| d.sentence()),
+            "algorithm": spec.algorithm().to_string(),
+            "period": spec.period(),
+        });
+        crate::show::contract_keys(&mut v);
+        println!("{v}");
     } else {
         println!("{}.", capitalized(&d.sentence()));
         if let Some(r) = d.found {

@@ -8,6 +8,15 @@ use kiln_core::session::{run_session_observed, Measure, Outcome, ReadSession};
 
 /// Read serial, model and clock drift of a token (sends GET INFO only).
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  kiln info                                  # the one reader with a token on it
+  kiln info --reader \"OMNIKEY 5427\" --json
+  kiln info --sim --sim-offset -95           # try it without hardware
+
+Switch the token on and lay it on the reader. Only GET INFO is sent, so this is
+safe on every token, known model or not. The drift is the token clock minus
+this computer's clock (keep this computer's clock synchronised, e.g. NTP).")]
 pub struct Args {
     #[command(flatten)]
     pub transport: TransportArgs,
@@ -27,6 +36,11 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         Ok(t) => t,
         Err(e) => {
             eprintln!("kiln: {e}");
+            if ctx.json {
+                let mut v = serde_json::json!({ "ok": false, "error": e.to_string() });
+                show::contract_keys(&mut v);
+                println!("{v}");
+            }
             return Exit::NoToken;
         }
     };
@@ -53,17 +67,33 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     );
     match out {
         Outcome::Read(r) => {
+            let known = crate::remember::lookup(&r.serial.to_string());
             if ctx.json {
-                let v = show::with_status(show::reading_json(&r), true, steps);
+                let mut v = show::with_status(show::reading_json(&r), true, steps);
+                if let (Some(k), serde_json::Value::Object(m)) = (&known, &mut v) {
+                    // Not readable from the token: what kiln last wrote to it.
+                    m.insert("algorithm".into(), k.config.hmac.to_string().into());
+                    m.insert("period".into(), k.config.step.seconds().into());
+                    m.insert("settings_written_at".into(), k.written_at.into());
+                }
+                show::contract_keys(&mut v);
                 println!("{v}");
             } else {
                 println!("{}", show::reading_text(&r));
+                if let Some(k) = &known {
+                    println!(
+                        "Settings {} (written by kiln on {}; the token cannot report them)",
+                        show::config_text(&k.config),
+                        show::utc(i64::try_from(k.written_at).unwrap_or(0))
+                    );
+                }
             }
             Exit::Ok
         }
         Outcome::Failed(f) => {
             if ctx.json {
-                let v = show::with_status(show::failure_json(&f), false, steps);
+                let mut v = show::with_status(show::failure_json(&f), false, steps);
+                show::contract_keys(&mut v);
                 println!("{v}");
             } else {
                 eprintln!("kiln: {f}");

@@ -28,11 +28,11 @@ impl Exit {
 Exit codes:
   0  done
   1  general failure (I/O, internal error)
-  2  command line not understood
+  2  command line not understood (or settings missing for kiln sync)
   3  input refused (bad seed/QR/file); nothing was sent to a token
   4  the token refused a command (wrong key, bad data)
   5  the token or reader was lost mid-session (the message says what state the token is in)
-  6  no reader, no token, or an unknown token model
+  6  no reader, no token, or an unknown token model; a sync that must be a burn
   7  the code did not match (verify/diagnose)";
 }
 

@@ -9,11 +9,20 @@ mod cmd_diagnose;
 mod cmd_info;
 mod cmd_inspect;
 mod cmd_qr;
+mod cmd_readers;
+mod cmd_sync;
+mod cmd_verify;
 mod exit;
 mod input;
+mod keyopt;
+mod pcsc_link;
+mod qr_in;
 mod reference;
+mod remember;
+mod screen;
 mod seed_in;
 mod show;
+mod source;
 mod transport;
 
 use clap::{Parser, Subcommand};
@@ -24,14 +33,38 @@ const ABOUT: &str = "Burn TOTP seeds onto NFC-programmable hardware OTP tokens";
 
 const LONG_ABOUT: &str = "\
 kiln programs (\"burns\") a service's TOTP seed onto a programmable hardware token
-(Token2 OTPC/miniOTP/C30x \"-i\" models, ExcelSecu eSecuOTP; Deepnet SafeID read-only).
+(Token2 OTPC/miniOTP/C30x \"-i\" models, ExcelSecu eSecuOTP; Deepnet SafeID read-only)
+through a PC/SC NFC reader (e.g. HID OMNIKEY 5427 CK, ACS ACR1252U), sets its clock,
+and checks the result.
 
 Seeds are never taken from the command line: pipe them on standard input
 (an otpauth:// link, a Google Authenticator export link, or Base32/Hex text),
-or type them at the hidden prompt.";
+read them from a QR code (--qr-file, --qr-screen), or type them at the hidden prompt.";
+
+const AFTER_HELP: &str = "\
+A session at the desk:
+  kiln readers                          # is the reader there? is the token on it?
+  kiln info                             # serial, model, token clock and drift
+  kiln burn --qr-file setup-qr.png      # or: pipe the otpauth:// link into kiln burn
+  (switch the token off and on)
+  kiln verify                           # type the code the token shows: right or why not
+  kiln sync                             # later: fix a drifting clock (unrestricted models)
+
+Switch the token on (press its button) before laying it on the reader: it answers
+only while its display is on. Each command waits for it (--wait SECONDS).
+
+Exit codes:
+  0  done
+  1  general failure (I/O, internal error)
+  2  command line not understood (or settings missing for kiln sync)
+  3  input refused (bad seed/QR/file); nothing was sent to a token
+  4  the token refused a command (wrong key, bad data)
+  5  the token or reader was lost mid-session (the message says what state the token is in)
+  6  no reader, no token, or an unknown token model; a sync that must be a burn
+  7  the code did not match (verify/diagnose)";
 
 #[derive(Parser, Debug)]
-#[command(name = "kiln", version, about = ABOUT, long_about = LONG_ABOUT, after_help = Exit::HELP)]
+#[command(name = "kiln", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
 struct Cli {
     /// Print one JSON object on stdout instead of text (for scripts).
     #[arg(long, global = true)]
@@ -53,12 +86,17 @@ enum Cmd {
     Inspect(cmd_inspect::Args),
     Codes(cmd_codes::Args),
     Diagnose(cmd_diagnose::Args),
-    /// Burn a TOTP seed (from stdin or a hidden prompt) onto a token.
+    /// Burn a TOTP seed (from stdin, a QR code or a hidden prompt) onto a token.
     Burn(cmd_burn::Args),
     /// Read a token's serial, model, clock and drift.
     Info(cmd_info::Args),
     /// Read QR codes from image files (otpauth links, authenticator exports).
     Qr(cmd_qr::Args),
+    /// List PC/SC readers and whether a token is on each.
+    Readers(cmd_readers::Args),
+    /// Set a token's clock, keeping its seed (settings given or remembered).
+    Sync(cmd_sync::Args),
+    Verify(cmd_verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +109,9 @@ fn main() -> ExitCode {
         Cmd::Burn(a) => cmd_burn::run(a, ctx),
         Cmd::Info(a) => cmd_info::run(a, ctx),
         Cmd::Qr(a) => cmd_qr::run(a, ctx),
+        Cmd::Readers(a) => cmd_readers::run(a, ctx),
+        Cmd::Sync(a) => cmd_sync::run(a, ctx),
+        Cmd::Verify(a) => cmd_verify::run(a, ctx),
     };
     exit.into()
 }

@@ -71,7 +71,14 @@ pub fn read_input() -> Result<kiln_core::secret::SecretString, Exit> {
 
 /// Reads one seed and settles it to a single [`SeedSpec`], or explains why not.
 pub fn load_spec(opts: &SeedOpts) -> Result<SeedSpec, Exit> {
-    let text = read_input()?;
+    load_spec_from(&read_input()?, opts)
+}
+
+/// Settles an already-read seed text (e.g. a decoded QR payload) to one [`SeedSpec`].
+pub fn load_spec_from(
+    text: &kiln_core::secret::SecretString,
+    opts: &SeedOpts,
+) -> Result<SeedSpec, Exit> {
     let mut spec = match parse_input(text.expose()) {
         SeedInput::Totp(spec) => spec,
         SeedInput::Ambiguous(amb) => match opts.encoding {

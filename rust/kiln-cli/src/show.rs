@@ -180,6 +180,53 @@ pub fn failure_exit(f: &Failure) -> Exit {
     }
 }
 
+/// The keys every `--json` object has (scripts may rely on them): missing ones
+/// are added as `null` (`synced`: `false`).
+pub const CONTRACT_KEYS: [&str; 9] = [
+    "serial",
+    "model",
+    "token_time",
+    "drift_ms",
+    "synced",
+    "algorithm",
+    "period",
+    "ok",
+    "error",
+];
+
+/// Adds the [`CONTRACT_KEYS`] a JSON object lacks. `token_time` is filled
+/// from `token_clock` when present.
+pub fn contract_keys(v: &mut Value) {
+    if let Value::Object(m) = v {
+        if !m.contains_key("token_time") {
+            if let Some(t) = m.get("token_clock").cloned() {
+                m.insert("token_time".into(), t);
+            }
+        }
+        for k in CONTRACT_KEYS {
+            if !m.contains_key(k) {
+                let fill = if k == "synced" {
+                    json!(false)
+                } else {
+                    Value::Null
+                };
+                m.insert(k.into(), fill);
+            }
+        }
+    }
+}
+
+/// In `--json` mode, the one stdout object for a command that stopped before
+/// reaching a token (the details went to stderr).
+pub fn json_refusal(json: bool, error: &str, exit: Exit) -> Exit {
+    if json {
+        let mut v = json!({ "ok": false, "error": error, "exit_code": exit as u8 });
+        contract_keys(&mut v);
+        println!("{v}");
+    }
+    exit
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,24 +1,41 @@
 //! Choosing the transport: the one place that knows how a command reaches a
-//! token. Today: the simulator (`--sim`); PC/SC (`--reader NAME`) plugs in here.
+//! token: a PC/SC reader (default; `--reader NAME`), or the simulator (`--sim`).
 
 use kiln_core::proto::{DeviceKey, SyncClass};
 use kiln_core::session::{Clock, SystemClock, Transceive};
 use kiln_sim::{Fault, FaultPoint, SimConfig, SimLink, SimToken, VirtualClock};
+use std::time::Duration;
 
 /// Transport options shared by every command that talks to a token.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TransportArgs {
-    /// Talk to a simulated token (virtual time: instant and deterministic).
-    #[arg(long)]
+    /// The PC/SC reader to use (as `kiln readers` lists it; a unique part of the
+    /// name is enough). Default: the one reader holding a token, or the only reader.
+    #[arg(long, value_name = "NAME", conflicts_with = "sim")]
+    pub reader: Option<String>,
+
+    /// How long to wait for the token to be placed on the reader, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
+
+    /// Talk to a simulated token instead of a reader (virtual time: instant and
+    /// deterministic; for trying kiln out and for tests).
+    #[arg(long, help_heading = "Simulated token (testing)")]
     pub sim: bool,
 
     /// Simulated token: serial number (its prefix picks the model).
-    #[arg(long, value_name = "SERIAL", default_value = "86596220000001")]
+    #[arg(
+        long,
+        help_heading = "Simulated token (testing)",
+        value_name = "SERIAL",
+        default_value = "86596220000001"
+    )]
     pub sim_serial: String,
 
     /// Simulated token: clock offset from true time, seconds (negative: behind).
     #[arg(
         long,
+        help_heading = "Simulated token (testing)",
         value_name = "SECONDS",
         default_value_t = 0.0,
         allow_negative_numbers = true
@@ -28,6 +45,7 @@ pub struct TransportArgs {
     /// Simulated token: clock drift, parts per million.
     #[arg(
         long,
+        help_heading = "Simulated token (testing)",
         value_name = "PPM",
         default_value_t = 0.0,
         allow_negative_numbers = true
@@ -35,36 +53,41 @@ pub struct TransportArgs {
     pub sim_drift: f64,
 
     /// Simulated token: override the model's sync class.
-    #[arg(long, value_name = "CLASS", value_parser = ["restricted", "unrestricted"])]
+    #[arg(long, help_heading = "Simulated token (testing)", value_name = "CLASS", value_parser = ["restricted", "unrestricted"])]
     pub sim_sync: Option<String>,
 
     /// Simulated round trip per command, milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 20)]
+    #[arg(
+        long,
+        help_heading = "Simulated token (testing)",
+        value_name = "MS",
+        default_value_t = 20
+    )]
     pub sim_rtt_ms: u32,
 
     /// Simulated token expects a different key (shows a key refusal).
-    #[arg(long)]
+    #[arg(long, help_heading = "Simulated token (testing)")]
     pub sim_wrong_key: bool,
 
     /// Simulated token: lock-out counter size (wrong keys answer 63 Cx).
-    #[arg(long, value_name = "TRIES")]
+    #[arg(long, help_heading = "Simulated token (testing)", value_name = "TRIES")]
     pub sim_lockout: Option<u8>,
 
     /// Simulated link drops before the card processes command N (1-based).
-    #[arg(long, value_name = "N")]
+    #[arg(long, help_heading = "Simulated token (testing)", value_name = "N")]
     pub sim_drop_before: Option<usize>,
 
     /// Simulated link drops after the card processed command N (its answer is lost).
-    #[arg(long, value_name = "N")]
+    #[arg(long, help_heading = "Simulated token (testing)", value_name = "N")]
     pub sim_drop_after: Option<usize>,
 
     /// Simulated token already holds a seed (so a failed burn can show what was kept).
-    #[arg(long)]
+    #[arg(long, help_heading = "Simulated token (testing)")]
     pub sim_has_seed: bool,
 
     /// After a link loss that leaves the token unfinished, the simulated user taps
     /// the same token again at once (shows the resume flow).
-    #[arg(long)]
+    #[arg(long, help_heading = "Simulated token (testing)")]
     pub sim_retap: bool,
 }
 
@@ -77,18 +100,22 @@ pub struct Opened {
     /// Waits until the user presents the token again after a link loss; `false`
     /// when this transport cannot (the command then ends with the advice).
     pub retap: Box<dyn FnMut() -> bool>,
+    /// Whether `retap` can succeed at all (a reader can wait; the simulator only
+    /// with `--sim-retap`).
+    pub can_retap: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
-    #[error("no transport chosen: use --sim for the simulated token (hardware readers come with --reader)")]
-    NoneChosen,
+    #[error(transparent)]
+    Pcsc(#[from] crate::pcsc_link::PcscError),
 }
 
-/// Opens the transport the arguments ask for.
+/// Opens the transport the arguments ask for: waits for the token on a PC/SC
+/// reader (prompting on stderr), or builds the simulated token.
 pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
     if !args.sim {
-        return Err(TransportError::NoneChosen);
+        return open_pcsc(args);
     }
     let start = SystemClock.now();
     let clock = VirtualClock::new(start);
@@ -138,5 +165,26 @@ pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
             let again = args.sim_retap;
             Box::new(move || again)
         },
+        can_retap: args.sim_retap,
+    })
+}
+
+fn open_pcsc(args: &TransportArgs) -> Result<Opened, TransportError> {
+    let p = crate::pcsc_link::open(
+        args.reader.as_deref(),
+        Duration::from_secs(args.wait),
+        crate::pcsc_link::Ui::detect(),
+    )?;
+    Ok(Opened {
+        link: Box::new(p.link),
+        clock: Box::new(SystemClock),
+        description: format!(
+            "reader \"{}\" ({}, ATR {})",
+            p.reader,
+            p.protocol,
+            crate::pcsc_link::hex(&p.atr)
+        ),
+        retap: p.retap,
+        can_retap: true,
     })
 }

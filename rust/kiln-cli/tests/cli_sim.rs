@@ -9,6 +9,11 @@ use std::process::{Command, Output, Stdio};
 fn kiln(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(args)
+        // Never the user's own remembered settings.
+        .env(
+            "KILN_CONFIG_DIR",
+            std::env::temp_dir().join(format!("kiln-cli-sim-{}", std::process::id())),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -171,8 +176,9 @@ fn unknown_model_needs_a_named_key() {
             "--sim",
             "--sim-serial",
             "99000000000001",
-            "--unknown-model-key",
-            "family-default",
+            "--allow-unknown-model",
+            "--key",
+            "default",
         ],
         SEED_B32,
     );
@@ -246,7 +252,12 @@ fn info_sim_text_shows_drift_and_advice() {
 
 #[test]
 fn no_transport_is_a_clear_error() {
-    let o = kiln(&["info"], "");
+    // Whether or not a PC/SC service runs here: no such reader, no service, or no
+    // readers — each message points at --sim.
+    let o = kiln(
+        &["info", "--reader", "No Such Reader 99", "--wait", "0"],
+        "",
+    );
     assert_eq!(o.status.code(), Some(6));
     assert!(text(&o).contains("--sim"));
 }
@@ -283,4 +294,186 @@ fn burn_sim_retap_finishes_on_the_same_token() {
         1,
         "{out}"
     );
+}
+
+const CONTRACT: [&str; 9] = [
+    "serial",
+    "model",
+    "token_time",
+    "drift_ms",
+    "synced",
+    "algorithm",
+    "period",
+    "ok",
+    "error",
+];
+
+fn json(o: &Output) -> serde_json::Value {
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)));
+    for k in CONTRACT {
+        assert!(v.get(k).is_some(), "key {k} missing: {v}");
+    }
+    v
+}
+
+#[test]
+fn verify_says_right_or_why_not() {
+    // RFC 6238: SHA1, T = 59 → 287082.
+    let o = kiln(&["verify", "--code", "287082", "--at", "59"], SEED_B32);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("correct"), "{}", text(&o));
+    let o = kiln(
+        &["verify", "--code", "287082", "--at", "179", "--json"],
+        SEED_B32,
+    );
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["ok"], false);
+    assert!(v["error"].as_str().unwrap().contains("behind"), "{v}");
+    assert_no_seed(&text(&o));
+    let o = kiln(&["verify"], SEED_B32);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--code"));
+}
+
+#[test]
+fn sync_keeps_the_seed_on_unrestricted_models_only() {
+    let o = kiln(
+        &[
+            "sync",
+            "--sim",
+            "--sim-serial",
+            "86596120000001",
+            "--sim-offset",
+            "-30",
+            "--algorithm",
+            "SHA256",
+            "--period",
+            "60",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["synced"], true);
+    assert_eq!(v["algorithm"], "SHA256");
+    assert_eq!(v["period"], 60);
+    assert!(
+        (v["drift_before_ms"].as_f64().unwrap() + 30_000.0).abs() < 1_000.0,
+        "{v}"
+    );
+    assert!(v["drift_ms"].as_f64().unwrap().abs() < 1_100.0, "{v}");
+
+    let o = kiln(
+        &["sync", "--sim", "--algorithm", "SHA1", "--period", "30"],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    assert!(text(&o).contains("erases its seed") && text(&o).contains("kiln burn"));
+
+    // The token cannot report its settings, and a simulated token is never remembered.
+    let o = kiln(
+        &["sync", "--sim", "--sim-serial", "86596120000001", "--json"],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(json(&o)["error"].as_str().unwrap().contains("--algorithm"));
+    let o = kiln(
+        &["sync", "--sim", "--algorithm", "SHA512", "--period", "30"],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn unknown_model_key_is_never_taken_from_argv() {
+    let o = kiln(
+        &[
+            "burn",
+            "--sim",
+            "--sim-serial",
+            "99000000000001",
+            "--allow-unknown-model",
+            "--key",
+            "8AD206883CA369482AB27182B6E83224",
+        ],
+        SEED_B32,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--key-file"), "{}", text(&o));
+    let o = kiln(&["burn", "--sim", "--key", "default"], SEED_B32);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--key needs --allow-unknown-model"
+    );
+    let dir = std::env::temp_dir().join(format!("kiln-keyfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("key.hex");
+    std::fs::write(&key, "8AD206883CA369482AB27182B6E83224\n").unwrap();
+    let o = kiln(
+        &[
+            "burn",
+            "--sim",
+            "--sim-serial",
+            "99000000000001",
+            "--allow-unknown-model",
+            "--key-file",
+            key.to_str().unwrap(),
+        ],
+        SEED_B32,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("WARNING") && text(&o).contains("lock"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("8AD206883CA3"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_secret_is_printed_only_with_show_secret() {
+    let o = kiln(&["burn", "--sim", "--json"], SEED_B32);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v = json(&o);
+    assert!(v["secret_base32"].is_null());
+    assert_no_seed(&text(&o));
+    let o = kiln(&["burn", "--sim", "--show-secret"], SEED_B32);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains(SEED_B32), "{}", text(&o));
+}
+
+#[test]
+fn burn_no_sync_keeps_the_simulated_clock() {
+    let o = kiln(
+        &[
+            "burn",
+            "--sim",
+            "--sim-offset",
+            "-75",
+            "--no-sync",
+            "--json",
+        ],
+        SEED_B32,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["synced"], false);
+    assert!(
+        (v["before"]["drift_ms"].as_f64().unwrap() + 75_000.0).abs() < 1_000.0,
+        "{v}"
+    );
+    // The written clock is the token's own time, 75 s behind the burn's reference.
+    let written = v["clock_written"].as_i64().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Virtual time runs ahead of the wall clock by the measurement polls (a few s).
+    assert!((written - now + 75).abs() <= 8, "{written} vs {now}");
 }

@@ -13,6 +13,7 @@
 
 mod card;
 mod link;
+pub mod vpcd;
 
 pub use card::{SimConfig, SimToken};
 pub use link::{Fault, FaultPoint, LinkTiming, SimLink, T0Link, VirtualClock};

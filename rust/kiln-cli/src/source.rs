@@ -1,0 +1,133 @@
+//! Where `kiln burn` gets the seed: standard input / hidden prompt (default),
+//! a QR code in an image file (`--qr-file`), or a QR code on the screen
+//! (`--qr-screen`). Never the command line. Decoded payloads are secrets.
+
+use crate::exit::Exit;
+use kiln_core::secret::SecretString;
+use std::path::PathBuf;
+use zeroize::Zeroize;
+
+/// Seed source options.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SourceArgs {
+    /// Read the seed from the QR code in this image file (PNG, JPEG or WebP), e.g.
+    /// a screenshot of the service's "set up authenticator" page.
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "qr_screen",
+        help_heading = "Seed source (default: standard input or a hidden prompt)"
+    )]
+    pub qr_file: Option<PathBuf>,
+
+    /// Capture the screen(s) and read the QR code shown there (open the service's
+    /// setup page first).
+    #[arg(
+        long,
+        help_heading = "Seed source (default: standard input or a hidden prompt)"
+    )]
+    pub qr_screen: bool,
+}
+
+impl SourceArgs {
+    /// The seed text from the chosen source (stdin/prompt when no QR option).
+    pub fn read(&self) -> Result<SecretString, Exit> {
+        if let Some(path) = &self.qr_file {
+            let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| {
+                eprintln!("kiln: cannot read {}: {e}", path.display());
+                Exit::InputRefused
+            })?);
+            let payloads = crate::qr_in::decode_file(&bytes).map_err(|e| {
+                eprintln!("kiln: {}: {e}", path.display());
+                Exit::InputRefused
+            })?;
+            return pick(payloads, &path.display().to_string());
+        }
+        if self.qr_screen {
+            let payloads = crate::qr_in::decode_screens().map_err(|e| {
+                eprintln!("kiln: --qr-screen: {e}");
+                Exit::InputRefused
+            })?;
+            return pick(payloads, "the screen");
+        }
+        crate::seed_in::read_input()
+    }
+}
+
+/// One payload out of what the QR decoder found: the only one, or the only
+/// authenticator link among several.
+fn pick(mut payloads: Vec<String>, whence: &str) -> Result<SecretString, Exit> {
+    let is_link = |p: &String| {
+        let l = p.trim_start().to_ascii_lowercase();
+        l.starts_with("otpauth:") || l.starts_with("otpauth-migration:")
+    };
+    let links = payloads.iter().filter(|p| is_link(p)).count();
+    let chosen = if payloads.len() == 1 {
+        payloads.pop()
+    } else if links == 1 {
+        payloads
+            .iter()
+            .position(is_link)
+            .map(|i| payloads.swap_remove(i))
+    } else {
+        None
+    };
+    let n = payloads.len() + usize::from(chosen.is_some());
+    for p in &mut payloads {
+        p.zeroize();
+    }
+    match chosen {
+        Some(c) => {
+            if !is_link(&c) {
+                eprintln!(
+                    "kiln: note: the QR code in {whence} holds no otpauth:// link; reading its text as a typed seed"
+                );
+            }
+            Ok(SecretString::new(c))
+        }
+        None if n == 0 => {
+            eprintln!("kiln: no QR code found in {whence}");
+            Err(Exit::InputRefused)
+        }
+        None => {
+            eprintln!(
+                "kiln: {n} QR codes found in {whence} and {links} of them are authenticator links; \
+                 crop the image (or close other windows) so only the service's QR code shows"
+            );
+            Err(Exit::InputRefused)
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picking_the_payload() {
+        let one = pick(vec!["otpauth://totp/x?secret=AB".into()], "t").unwrap();
+        assert!(one.expose().starts_with("otpauth://"));
+        let among = pick(
+            vec![
+                "https://example.com".into(),
+                "otpauth://totp/y?secret=CD".into(),
+            ],
+            "t",
+        )
+        .unwrap();
+        assert!(among.expose().contains("/y?"));
+        assert_eq!(pick(vec![], "t").err(), Some(Exit::InputRefused));
+        assert_eq!(
+            pick(
+                vec![
+                    "otpauth://totp/a?secret=A".into(),
+                    "otpauth://totp/b?secret=B".into()
+                ],
+                "t"
+            )
+            .err(),
+            Some(Exit::InputRefused)
+        );
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# End-to-end tests of kiln over the real PC/SC stack: pcscd + vsmartcard's vpcd reader
+# driver + `kiln-sim vpcd` as the card + the `kiln` binary as a separate process
+# (rust/kiln-cli/tests/pcsc_e2e.rs, #[ignore]d in the normal test run).
+# Starts pcscd (without --auto-exit) unless one with the vpcd readers already runs, and
+# stops what it started; every simulated card is a child of the test and is killed by it.
+# Run by scripts/test.sh (stage "pcsc"). Needs: pcscd, vsmartcard-vpcd, libpcsclite-dev
+# (scripts/setup.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STARTED=0
+cleanup() {
+  ((STARTED)) && KILN_PCSCD_AUTO_EXIT=0 scripts/pcsc-env.sh stop || true
+}
+trap cleanup EXIT
+
+cargo build --locked -p kiln-cli -p kiln-sim --bins
+if ! scripts/pcsc-env.sh status >/dev/null 2>&1; then
+  KILN_PCSCD_AUTO_EXIT=0 scripts/pcsc-env.sh start
+  STARTED=1
+fi
+# One at a time: the tests share the two virtual readers.
+cargo test --locked -p kiln-cli --test pcsc_e2e -- --ignored --test-threads=1
