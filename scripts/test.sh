@@ -29,6 +29,11 @@ if ! skip pcsc; then
   bash scripts/pcsc-e2e.sh
 fi
 
+if ! skip qr-screen; then
+  stage "kiln burn --qr-screen under Xvfb"
+  bash scripts/qr-screen-e2e.sh
+fi
+
 if ! skip jvm; then
   stage "JVM tests (Kotlin, JUnit 5, Maven: android/jvm-tests)"
   bash scripts/jvm-tests.sh

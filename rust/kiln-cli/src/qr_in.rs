@@ -1,21 +1,27 @@
-//! QR decoding for `--qr-file` / `--qr-screen`.
-//!
-//! This build has no QR decoder linked in (the `kiln-qr` crate had not landed
-//! when PC/SC support was written): the screens are captured (so capture
-//! problems are reported), but decoding says it is not available.
+//! QR decoding for `--qr-file` / `--qr-screen` (kiln-qr). Decoded payloads
+//! are secrets: the caller wraps the one it uses and zeroizes the rest.
 
-const NOT_AVAILABLE: &str = "reading QR codes is not available in this build of kiln; \
-                             pipe the otpauth:// link on standard input instead";
-
-pub fn decode_file(_bytes: &[u8]) -> Result<Vec<String>, String> {
-    Err(NOT_AVAILABLE.into())
+/// The QR payloads in an image file's bytes (PNG, JPEG, WebP).
+pub fn decode_file(bytes: &[u8]) -> Result<Vec<String>, String> {
+    kiln_qr::decode_image_bytes(bytes).map_err(|e| e.to_string())
 }
 
+/// The QR payloads on every screen (X11).
 pub fn decode_screens() -> Result<Vec<String>, String> {
     let captures = crate::screen::capture_all().map_err(|e| e.to_string())?;
-    let pixels: usize = captures
-        .iter()
-        .map(|c| c.luma.len().min(c.width as usize * c.height as usize))
-        .sum();
-    Err(format!("{NOT_AVAILABLE} (captured {pixels} pixels)"))
+    let mut found = Vec::new();
+    for c in captures {
+        // Screen pixels may show the secret too.
+        let luma = zeroize::Zeroizing::new(c.luma);
+        let payloads = kiln_qr::decode_luma(
+            &luma,
+            c.width,
+            c.height,
+            c.width,
+            Some(kiln_qr::FILE_BUDGET),
+        )
+        .map_err(|e| e.to_string())?;
+        found.extend(payloads);
+    }
+    Ok(found)
 }
