@@ -19,12 +19,8 @@ fn kiln(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // kiln may stop before reading stdin (usage errors): a broken pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     child.wait_with_output().unwrap()
 }
 
@@ -104,7 +100,9 @@ fn burn_sim_json_codes_are_the_seeds_codes() {
     assert_eq!(v["after"]["advice"], "in sync");
     assert_eq!(v["before"]["reference"]["source"], "simulator clock");
     let codes = v["expected_codes"].as_array().unwrap();
-    assert_eq!(codes.len(), 3);
+    // Previous, current and the next two steps (core: the token may still show the
+    // previous code at a step boundary).
+    assert_eq!(codes.len(), 4);
     for c in codes {
         let from = c["from"].as_u64().unwrap();
         let want = totp::code(SEED_ASCII.as_bytes(), Algorithm::Sha256, 6, 60, from).unwrap();
