@@ -166,9 +166,10 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             show::config_text(&config),
             t.description
         );
-        if let Some(note) = crate::reference::untrusted_note(&request.reference) {
-            eprintln!("kiln: note: {note}");
-        }
+    }
+    if !crate::reference::confirm_write(&request.reference, ctx.json) {
+        eprintln!("kiln: {}", crate::reference::DECLINED);
+        return Exit::InputRefused;
     }
     let mut session = first;
     let mut attempts = 0u32;

@@ -189,10 +189,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         };
         println!("Settings {}{from}", show::config_text(&config));
     }
-    if !ctx.json {
-        if let Some(note) = crate::reference::untrusted_note(&reference) {
-            eprintln!("kiln: note: {note}");
-        }
+    if !crate::reference::confirm_write(&reference, ctx.json) {
+        eprintln!("kiln: {}", crate::reference::DECLINED);
+        return Exit::InputRefused;
     }
     let out = run_session_observed(
         &mut SyncSession::new(config, reference),

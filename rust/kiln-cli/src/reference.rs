@@ -3,8 +3,9 @@
 //! The simulator's virtual clock is true time by construction (trusted). A real
 //! reader is timed with this computer's system clock, which kiln cannot verify:
 //! it is untrusted unless the user says `--trust-clock` (e.g. it is known to be
-//! NTP-synchronised). An untrusted reference does not stop anything; the drift
-//! advice says "reference time not verified", and a burn writes that clock.
+//! NTP-synchronised). The drift advice then says "reference time not verified",
+//! and before a burn or sync writes that clock to a token [`confirm_write`] asks
+//! the user on a terminal; without a terminal (scripts) it only prints a note.
 
 use crate::transport::TransportArgs;
 use kiln_core::clock::{Reference, ReferenceSource};
@@ -53,8 +54,51 @@ pub fn untrusted_note(r: &Reference) -> Option<String> {
     })
 }
 
+/// Before a clock write with an untrusted reference: on a terminal (stdin and
+/// stderr), ask `[y/N]` and return whether the user agreed; otherwise print the
+/// note on stderr (unless `json`) and go on. Trusted references pass silently.
+pub fn confirm_write(r: &Reference, json: bool) -> bool {
+    use std::io::{IsTerminal, Write};
+    let Some(note) = untrusted_note(r) else {
+        return true;
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !interactive {
+        if !json {
+            eprintln!("kiln: note: {note}");
+        }
+        return true;
+    }
+    eprintln!("kiln: {note}.");
+    eprint!("Write this computer's clock to the token? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).is_ok() && answer_is_yes(&line)
+}
+
+/// `y`/`yes` in any case, surrounding blanks ignored; anything else is no.
+fn answer_is_yes(line: &str) -> bool {
+    let a = line.trim();
+    a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes")
+}
+
+/// What to say when the user declined the clock write.
+pub const DECLINED: &str = "Nothing was written: the clock was not confirmed. Check this \
+     computer's clock, then run the command again (with --trust-clock if it is \
+     NTP-synchronised).";
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_yes_confirms() {
+        for yes in ["y", "Y", " yes\n", "YES"] {
+            assert!(super::answer_is_yes(yes), "{yes:?}");
+        }
+        for no in ["", "\n", "n", "no", "yess", "sure"] {
+            assert!(!super::answer_is_yes(no), "{no:?}");
+        }
+    }
+
     use super::*;
     use clap::Parser;
 
