@@ -1,11 +1,67 @@
-//! uniffi boundary of tokenkiln (skeleton: the full surface is added by the boundary work item).
+//! # kiln-ffi: the uniffi boundary of tokenkiln
+//!
+//! The Android app talks to the core only through this crate (Kotlin package
+//! `org.tokenkiln.core`, generated in library mode by `scripts/gen-kotlin.sh`). It is
+//! a set of thin adapters over `kiln-core`: no domain logic lives here. The surface
+//! is listed in `docs/ffi.md` and fixed by the FFI contract shared with the app work.
+//!
+//! - Seed input ([`parse_seed_input`], [`Seed`], [`AmbiguousSeed`]): secrets stay in
+//!   Rust objects (zeroized on drop); Kotlin only sees [`SeedInfo`] views.
+//! - QR ([`decode_luma`], [`scan_luma`]) over a camera luminance plane with a row stride.
+//! - Token sessions ([`read_token`], [`burn_token`], [`sync_token`]).
+//! - Errors: [`KilnError`] (five variants a UI branches on) and [`LinkError`]
+//!   (thrown by the Kotlin link).
+//!
+//! ## Why a blocking run over a foreign `TokenLink` (and not step-wise calls)
+//!
+//! A session is run by **one** Rust driver (`kiln_core::session::run_session`), the
+//! same one the CLI and the simulator use. It owns everything that must not be
+//! re-implemented in Kotlin: the command order, the instant the WRITE CONFIG time is
+//! captured (just before sending, after authentication), T=0 continuations, the
+//! one-authentication-attempt rule, and the token-state bookkeeping behind "token may
+//! be blank". A step-wise API (next command out, response + send/receive times in)
+//! would hand that loop — and its timing — to Kotlin, where a second copy of it could
+//! drift from the CLI's. Android's `IsoDep.transceive` is itself blocking and is
+//! called on the NFC reader-mode callback thread (which may block), so a blocking
+//! call that calls back into Kotlin's [`TokenLink::transceive`] fits it directly: the
+//! app's whole NFC code is `burnToken(link = { isoDep.transceive(it) }, …)` on that
+//! thread. Progress reaches the UI through [`SessionObserver`]. The cost — a Rust call
+//! that blocks — is stated on every session function: call them off the UI thread.
+//!
+//! A Kotlin `IOException`/`TagLostException` is caught in the Kotlin adapter and
+//! thrown as `LinkException.TagLost`/`Timeout`/`Io`; anything else a Kotlin link
+//! throws reaches Rust as `UnexpectedUniFFICallbackError` and becomes
+//! [`LinkError::Io`] (see [`error`]), so a misbehaving link is a typed link loss,
+//! never a panic.
+//!
+//! ## Logging
+//!
+//! Through `log`. On Android, [`init_logging`] installs `android_logger` (tag
+//! `kiln`); on every other target it does nothing and the host's logger (if any)
+//! applies. Nothing secret is logged: no seed, key, APDU data or QR payload.
+
 uniffi::setup_scaffolding!();
 
-/// Errors a UI can branch on.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-pub enum KilnError {
-    #[error("{message}")]
-    BadInput { message: String },
+pub mod error;
+pub mod seed;
+
+pub use error::{KilnError, LinkError};
+pub use seed::{
+    parse_seed_input, AmbiguousSeed, Diagnosis, ExpectedCodes, MigrationAccount, Seed, SeedInfo,
+    SeedInput,
+};
+
+/// Routes `log` records to logcat (tag `kiln`, debug level and up). Call once,
+/// early (e.g. in `Application.onCreate`); later calls are harmless. A no-op on
+/// targets other than Android.
+#[uniffi::export]
+pub fn init_logging() {
+    #[cfg(target_os = "android")]
+    android_logger::init_once(
+        android_logger::Config::default()
+            .with_max_level(log::LevelFilter::Debug)
+            .with_tag("kiln"),
+    );
 }
 
 /// TOTP code for `key` at `unix_secs` (SHA1/SHA256/SHA512 by name).
@@ -17,15 +73,11 @@ pub fn totp_code(
     period: u64,
     unix_secs: u64,
 ) -> Result<String, KilnError> {
+    let key = zeroize::Zeroizing::new(key);
     let alg = algorithm
         .parse::<kiln_core::params::Algorithm>()
-        .map_err(|e| KilnError::BadInput {
-            message: e.to_string(),
-        })?;
-    let c = kiln_core::totp::code(&key, alg, digits, period, unix_secs).map_err(|e| {
-        KilnError::BadInput {
-            message: e.to_string(),
-        }
-    })?;
+        .map_err(KilnError::bad_input)?;
+    let c = kiln_core::totp::code(&key, alg, digits, period, unix_secs)
+        .map_err(KilnError::bad_input)?;
     Ok(kiln_core::totp::format_code(c, digits))
 }

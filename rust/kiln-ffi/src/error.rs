@@ -1,0 +1,156 @@
+//! The two error types of the boundary.
+//!
+//! - [`LinkError`] is thrown **by Kotlin** from [`crate::TokenLink::transceive`]
+//!   (`LinkException.TagLost` / `Timeout` / `Io`). Any other exception a Kotlin link
+//!   throws reaches Rust as [`uniffi::UnexpectedUniFFICallbackError`] and becomes
+//!   [`LinkError::Io`] through the `From` impl below: a typed link loss, never a panic.
+//! - [`KilnError`] is what every fallible export throws (`KilnException.*` in
+//!   Kotlin): five variants a UI can branch on, each with a sentence a field user can
+//!   act on.
+//!
+//! The sentence field is called `user_message` / `detail` rather than `message`:
+//! uniffi 0.32's Kotlin generator declares a property per field *and* overrides
+//! `Throwable.message`, so a field named `message` does not compile
+//! (mozilla/uniffi-rs#1434). `toString()` of both exceptions returns the sentence
+//! (exported `Display`).
+
+/// A transport failure, thrown by the Kotlin `TokenLink` (or synthesised from an
+/// unexpected Kotlin exception).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
+pub enum LinkError {
+    /// The token left the field (`android.nfc.TagLostException`).
+    #[error("the token left the phone's NFC field ({detail})")]
+    TagLost { detail: String },
+    /// The token did not answer in time.
+    #[error("the token did not answer in time ({detail})")]
+    Timeout { detail: String },
+    /// Any other I/O failure (`java.io.IOException`, or an unexpected exception).
+    #[error("NFC error ({detail})")]
+    Io { detail: String },
+}
+
+/// Longest part of an unexpected exception's text kept (its first line).
+const MAX_DETAIL_CHARS: usize = 200;
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for LinkError {
+    /// An exception the Kotlin link did not translate (a `RuntimeException`, …). The
+    /// reason uniffi passes is the exception's stack trace: only its first line is
+    /// kept (the full text goes to the log at warn level; it carries no APDU data).
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        log::warn!("TokenLink threw an unexpected exception: {}", e.reason);
+        let first = e.reason.lines().next().unwrap_or("").trim();
+        let detail: String = first.chars().take(MAX_DETAIL_CHARS).collect();
+        LinkError::Io {
+            detail: if detail.is_empty() {
+                "unexpected error in the NFC link".into()
+            } else {
+                format!("unexpected error in the NFC link: {detail}")
+            },
+        }
+    }
+}
+
+/// What went wrong, in five classes a UI can branch on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
+pub enum KilnError {
+    /// The seed, QR code or a parameter was refused; nothing was sent to a token.
+    #[error("{user_message}")]
+    BadInput { user_message: String },
+    /// The token refused a command (`69 83`, `63 Cx`, `6A 80` …). Do not retry
+    /// automatically: repeated wrong keys can lock a token for good.
+    #[error("{user_message}")]
+    RefusedByToken {
+        user_message: String,
+        tries_left: Option<u8>,
+    },
+    /// The connection was lost (or the token's answer was unusable): tap again.
+    /// `token_may_be_blank`: the token may now hold no seed; finish the burn with
+    /// `BurnOptions.resume_serial = resume_serial`.
+    #[error("{user_message}")]
+    LinkLost {
+        user_message: String,
+        token_may_be_blank: bool,
+        resume_serial: Option<String>,
+    },
+    /// The serial matches no known model: read-only unless the user names a key
+    /// (`BurnOptions.unknown_model_key`).
+    #[error("{user_message}")]
+    UnknownModel {
+        user_message: String,
+        serial: String,
+    },
+    /// A bug (please report).
+    #[error("{user_message}")]
+    Internal { user_message: String },
+}
+
+impl KilnError {
+    pub(crate) fn bad_input(text: impl std::fmt::Display) -> Self {
+        KilnError::BadInput {
+            user_message: sentence(&text.to_string()),
+        }
+    }
+
+    #[allow(dead_code)] // used by the session adapters
+    pub(crate) fn internal(text: impl std::fmt::Display) -> Self {
+        KilnError::Internal {
+            user_message: sentence(&text.to_string()),
+        }
+    }
+}
+
+/// Capitalises the first letter and ends with a full stop (core messages are
+/// phrases: "the token refused …").
+pub(crate) fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect::<String>(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_are_capitalised_and_closed() {
+        assert_eq!(sentence("nothing was entered"), "Nothing was entered.");
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(sentence("  ça va? "), "Ça va?");
+        assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn unexpected_callback_error_becomes_io_with_first_line() {
+        let e = uniffi::UnexpectedUniFFICallbackError::new(
+            "java.lang.IllegalStateException: reader closed\n\tat Foo.bar(Foo.kt:3)\n\tat X.y",
+        );
+        let l = LinkError::from(e);
+        match &l {
+            LinkError::Io { detail } => {
+                assert!(
+                    detail.contains("IllegalStateException: reader closed"),
+                    "{detail}"
+                );
+                assert!(!detail.contains("Foo.kt"), "{detail}");
+            }
+            other => panic!("expected Io, got {other:?}"),
+        }
+        let empty = LinkError::from(uniffi::UnexpectedUniFFICallbackError::new(""));
+        assert_eq!(
+            empty,
+            LinkError::Io {
+                detail: "unexpected error in the NFC link".into()
+            }
+        );
+    }
+}
