@@ -1,0 +1,173 @@
+//! Test-only export (cargo feature `sim`, never in release Android builds): the
+//! simulated token of `kiln-sim`, so Kotlin tests can burn a token through the real
+//! bindings. Kotlin plays the link: its `TokenLink.transceive` calls
+//! [`SimToken::transceive`], which answers as the card would at the current system
+//! time (the sessions' reference clock with `offset_ms = 0`).
+
+use crate::error::{KilnError, LinkError};
+use crate::seed::Seed;
+use kiln_core::proto::DeviceKey;
+use kiln_core::session::{Clock, SystemClock};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A simulated token of the family (model from the serial prefix; unknown serials
+/// behave as restricted-sync models).
+#[derive(uniffi::Object)]
+pub struct SimToken {
+    state: Mutex<State>,
+}
+
+struct State {
+    card: kiln_sim::SimToken,
+    /// (1-based command number counted from `drop_link_after`, processed first?)
+    fault: Option<(u32, bool)>,
+    since_fault_set: u32,
+}
+
+impl SimToken {
+    fn build(
+        serial: String,
+        clock_offset_ms: i64,
+        lockout_tries: Option<u8>,
+        key: DeviceKey,
+    ) -> Arc<Self> {
+        let cfg = kiln_sim::SimConfig {
+            serial,
+            key,
+            clock_offset_us: clock_offset_ms.saturating_mul(1000),
+            lockout_tries,
+            ..kiln_sim::SimConfig::default()
+        };
+        Arc::new(Self {
+            state: Mutex::new(State {
+                card: kiln_sim::SimToken::new(cfg, SystemClock.now()),
+                fault: None,
+                since_fault_set: 0,
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the card half-updated in a
+        // way tests care about; keep going with the inner value.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[uniffi::export]
+impl SimToken {
+    /// A switched-on token with the family default key whose clock is
+    /// `clock_offset_ms` ahead of the system clock. `lockout_tries`: wrong keys answer
+    /// `63 Cx` and the key locks after that many; `None`: wrong keys answer `69 83`.
+    #[uniffi::constructor]
+    pub fn new(serial: String, clock_offset_ms: i64, lockout_tries: Option<u8>) -> Arc<Self> {
+        Self::build(
+            serial,
+            clock_offset_ms,
+            lockout_tries,
+            DeviceKey::family_default(),
+        )
+    }
+
+    /// Like `new`, with another device key (32 hex digits): the family default key
+    /// is then refused (for refused-authentication tests).
+    #[uniffi::constructor]
+    pub fn with_key(
+        serial: String,
+        clock_offset_ms: i64,
+        lockout_tries: Option<u8>,
+        key_hex: String,
+    ) -> Result<Arc<Self>, KilnError> {
+        let key = DeviceKey::from_hex(&key_hex).map_err(KilnError::bad_input)?;
+        Ok(Self::build(serial, clock_offset_ms, lockout_tries, key))
+    }
+
+    /// The card side of one exchange at the current system time. Throws
+    /// `LinkException.TagLost` when an injected fault fires (the field is lost: the
+    /// card forgets its authentication), `LinkException.Timeout` when switched off.
+    pub fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, LinkError> {
+        let mut s = self.lock();
+        s.since_fault_set = s.since_fault_set.saturating_add(1);
+        let fire = match s.fault {
+            Some((n, processed)) if n == s.since_fault_set => {
+                s.fault = None;
+                Some(processed)
+            }
+            _ => None,
+        };
+        if fire == Some(false) {
+            s.card.field_lost();
+            return Err(LinkError::TagLost {
+                detail: "simulated link loss before the command reached the token".into(),
+            });
+        }
+        let response = s.card.process(&apdu, SystemClock.now());
+        if fire == Some(true) {
+            s.card.field_lost();
+            return Err(LinkError::TagLost {
+                detail: "simulated link loss after the token processed the command".into(),
+            });
+        }
+        if response.is_empty() {
+            return Err(LinkError::Timeout {
+                detail: "the simulated token is switched off".into(),
+            });
+        }
+        Ok(response)
+    }
+
+    /// The user switches the token off and on (it then shows codes from a new seed).
+    pub fn power_cycle(&self) {
+        let mut s = self.lock();
+        s.card.power_off();
+        s.card.power_on();
+    }
+
+    /// Drops the link at the `command_index`-th command (1-based) received from now
+    /// on, once: before the card sees it (`processed = false`) or after it processed
+    /// it, losing the answer (`processed = true`).
+    pub fn drop_link_after(&self, command_index: u32, processed: bool) {
+        let mut s = self.lock();
+        s.fault = Some((command_index, processed));
+        s.since_fault_set = 0;
+    }
+
+    /// The code the token's seed and settings give at `unix_secs` (`None`: no seed).
+    pub fn code_at(&self, unix_secs: i64) -> Option<String> {
+        let t = u64::try_from(unix_secs).ok()?;
+        self.lock().card.code_at(t)
+    }
+
+    pub fn holds_seed(&self) -> bool {
+        self.lock().card.seed().is_some()
+    }
+
+    /// True when the token holds exactly this seed.
+    pub fn holds(&self, seed: Arc<Seed>) -> bool {
+        self.lock().card.seed() == Some(seed.spec().secret().expose())
+    }
+
+    /// "SHA1/30s/30s-display" (`None` while the token holds no seed).
+    pub fn config(&self) -> Option<String> {
+        let s = self.lock();
+        s.card.seed()?;
+        let c = s.card.config();
+        Some(format!(
+            "{}/{}s/{}s-display",
+            c.hmac,
+            c.step.seconds(),
+            c.display_timeout.seconds()
+        ))
+    }
+
+    /// Token clock minus system clock, milliseconds.
+    pub fn clock_offset_ms(&self) -> i64 {
+        let now = SystemClock.now();
+        self.lock().card.token_micros_at(now).saturating_sub(now) / 1000
+    }
+
+    /// Key checks left before lock-out (`None` without a lock-out setting).
+    pub fn tries_left(&self) -> Option<u8> {
+        self.lock().card.tries_left()
+    }
+}
