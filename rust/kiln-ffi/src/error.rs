@@ -93,7 +93,6 @@ impl KilnError {
         }
     }
 
-    #[allow(dead_code)] // used by the session adapters
     pub(crate) fn internal(text: impl std::fmt::Display) -> Self {
         KilnError::Internal {
             user_message: sentence(&text.to_string()),

@@ -44,12 +44,21 @@ uniffi::setup_scaffolding!();
 
 pub mod error;
 pub mod seed;
+pub mod session;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 pub use error::{KilnError, LinkError};
 pub use seed::{
     parse_seed_input, AmbiguousSeed, Diagnosis, ExpectedCodes, MigrationAccount, Seed, SeedInfo,
     SeedInput,
 };
+pub use session::{
+    burn_token, read_token, sync_token, BurnOptions, BurnReport, DriftView, ReferenceClock,
+    SessionEvent, SessionObserver, TokenInfo, TokenLink, UnknownModelKey,
+};
+#[cfg(feature = "sim")]
+pub use sim::SimToken;
 
 /// Routes `log` records to logcat (tag `kiln`, debug level and up). Call once,
 /// early (e.g. in `Application.onCreate`); later calls are harmless. A no-op on

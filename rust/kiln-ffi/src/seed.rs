@@ -101,7 +101,6 @@ impl Seed {
     }
 
     /// The core spec (for the session adapters).
-    #[allow(dead_code)]
     pub(crate) fn spec(&self) -> &SeedSpec {
         &self.spec
     }
@@ -286,7 +285,12 @@ fn unix_time(unix_secs: i64) -> Result<u64, KilnError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 

@@ -24,7 +24,9 @@ use kiln_core::clock::{advise, AdviceConfig, DriftEstimate, Reading, Reference, 
 use kiln_core::params::{DisplayTimeout, TokenConfig, TokenStep};
 use kiln_core::proto::apdu::command_name;
 use kiln_core::proto::response::{parse_info, split_status};
-use kiln_core::proto::{DeviceKey, KeyChoice, Model, Serial, StatusWord, SyncClass, UnknownModelPolicy};
+use kiln_core::proto::{
+    DeviceKey, KeyChoice, Model, Serial, StatusWord, SyncClass, UnknownModelPolicy,
+};
 use kiln_core::session::{
     self as core, run_session_observed, BurnRequest, BurnSession, Clock, Exchange, Failure,
     FailureKind, Outcome, ReadSession, Resume, Session, SessionError, SyncSession, SystemClock,
@@ -196,10 +198,12 @@ pub fn burn_token(
     };
     let unknown_model = match &options.unknown_model_key {
         None => UnknownModelPolicy::ReadOnly,
-        Some(UnknownModelKey::FamilyDefault) => UnknownModelPolicy::Program(KeyChoice::FamilyDefault),
-        Some(UnknownModelKey::Custom { key_hex }) => UnknownModelPolicy::Program(KeyChoice::Custom(
-            DeviceKey::from_hex(key_hex).map_err(KilnError::bad_input)?,
-        )),
+        Some(UnknownModelKey::FamilyDefault) => {
+            UnknownModelPolicy::Program(KeyChoice::FamilyDefault)
+        }
+        Some(UnknownModelKey::Custom { key_hex }) => UnknownModelPolicy::Program(
+            KeyChoice::Custom(DeviceKey::from_hex(key_hex).map_err(KilnError::bad_input)?),
+        ),
     };
     let request = BurnRequest {
         seed: program.seed.clone(),
@@ -232,7 +236,10 @@ pub fn burn_token(
                     .after
                     .as_ref()
                     .map_or(i64::from(r.clock_written), |a| i64::from(a.token_clock)),
-                residual_ms: r.after.as_ref().map(|a| drift_estimate(a).midpoint_us() / 1000),
+                residual_ms: r
+                    .after
+                    .as_ref()
+                    .map(|a| drift_estimate(a).midpoint_us() / 1000),
                 algorithm: r.config.hmac.to_string(),
                 period: step_secs(r.config.step),
                 display_timeout_secs: r.config.display_timeout.seconds(),
@@ -331,9 +338,13 @@ fn run<S: Session>(
     // The driver and the sessions do not panic on any input; should a bug make
     // them, the caller still gets a typed error rather than an abort.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        run_session_observed(session, &mut foreign, &mut time, &mut |x| events.exchange(x))
+        run_session_observed(session, &mut foreign, &mut time, &mut |x| {
+            events.exchange(x)
+        })
     }))
-    .map_err(|_| KilnError::internal("the session stopped on an internal error; please report this"))?;
+    .map_err(|_| {
+        KilnError::internal("the session stopped on an internal error; please report this")
+    })?;
     match outcome {
         Outcome::Failed(f) => {
             log::info!("session failed: {:?} (token state {:?})", f.kind(), f.token);
@@ -400,7 +411,9 @@ impl Events {
 
     fn before(&self, apdu: &[u8]) {
         let text = match command_name(apdu) {
-            "GET INFO" if *self.info_reads.borrow() == 0 => "Reading the token's serial number and clock…",
+            "GET INFO" if *self.info_reads.borrow() == 0 => {
+                "Reading the token's serial number and clock…"
+            }
             "GET INFO" => "Checking the token's clock…",
             "GET CHALLENGE" => "Starting the key check…",
             "EXTERNAL AUTHENTICATE" => "Checking the token's key…",

@@ -1,7 +1,12 @@
 //! The session exports driven from Rust, the way Kotlin drives them: a `TokenLink`
 //! implementation (here backed by `kiln_sim::SimToken` at system time) and an
 //! observer, through the exported functions only.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use kiln_core::proto::DeviceKey;
 use kiln_core::session::{Clock, SystemClock};
@@ -194,10 +199,18 @@ fn burn_writes_the_seed_and_reports_its_codes() {
     assert!(residual.abs() <= 1_000, "{residual}");
     assert!((report.clock_after - now_secs()).abs() <= 2);
     assert_eq!(
-        (report.algorithm.as_str(), report.period, report.display_timeout_secs),
+        (
+            report.algorithm.as_str(),
+            report.period,
+            report.display_timeout_secs
+        ),
         ("SHA256", 60, 60)
     );
-    assert!(report.next_step.contains("off and on"), "{}", report.next_step);
+    assert!(
+        report.next_step.contains("off and on"),
+        "{}",
+        report.next_step
+    );
     // The codes reported are the seed's, and the card computes the same.
     let now = now_secs();
     let expected = seed.expected_codes(now).unwrap();
@@ -240,9 +253,15 @@ fn link_loss_after_the_clock_write_on_a_restricted_model_then_resume() {
     };
     assert!(token_may_be_blank);
     assert_eq!(resume_serial.as_deref(), Some(RESTRICTED));
-    assert!(user_message.starts_with("The connection to the token was lost"), "{user_message}");
+    assert!(
+        user_message.starts_with("The connection to the token was lost"),
+        "{user_message}"
+    );
     assert!(user_message.contains("tap"), "{user_message}");
-    assert!(link.card_seed().is_none(), "restricted: the config write erased the seed");
+    assert!(
+        link.card_seed().is_none(),
+        "restricted: the config write erased the seed"
+    );
 
     // Another token is refused for the resume; nothing is written to it.
     let other = CardLink::new("86596220000999", 0);
@@ -302,7 +321,10 @@ fn link_loss_before_any_write_says_nothing_was_written() {
         } => {
             assert!(!token_may_be_blank);
             assert_eq!(resume_serial, None);
-            assert!(user_message.contains("Nothing was written"), "{user_message}");
+            assert!(
+                user_message.contains("Nothing was written"),
+                "{user_message}"
+            );
         }
         other => panic!("expected LinkLost, got {other:?}"),
     }
@@ -321,8 +343,14 @@ fn unexpected_kotlin_exception_is_a_typed_link_loss() {
             ..
         } => {
             assert!(!token_may_be_blank);
-            assert!(user_message.contains("IllegalStateException"), "{user_message}");
-            assert!(!user_message.contains("BasicTagTechnology"), "{user_message}");
+            assert!(
+                user_message.contains("IllegalStateException"),
+                "{user_message}"
+            );
+            assert!(
+                !user_message.contains("BasicTagTechnology"),
+                "{user_message}"
+            );
         }
         other => panic!("expected LinkLost, got {other:?}"),
     }
@@ -339,11 +367,18 @@ fn refused_key_reports_tries_left_and_is_not_retried() {
         } => {
             assert_eq!(tries_left, Some(2));
             assert!(user_message.contains("2 tries left"), "{user_message}");
-            assert!(user_message.contains("does not try again"), "{user_message}");
+            assert!(
+                user_message.contains("does not try again"),
+                "{user_message}"
+            );
         }
         other => panic!("expected RefusedByToken, got {other:?}"),
     }
-    assert_eq!(link.sent(), 3, "GET INFO, GET CHALLENGE, one EXTERNAL AUTHENTICATE");
+    assert_eq!(
+        link.sent(),
+        3,
+        "GET INFO, GET CHALLENGE, one EXTERNAL AUTHENTICATE"
+    );
     assert_eq!(link.card.lock().unwrap().tries_left(), Some(2));
 }
 
