@@ -1,6 +1,33 @@
 #!/usr/bin/env bash
-# Runs the Kotlin/JUnit 5 tests of android/jvm-tests on the host JVM (Maven, batch mode).
-# Extra arguments go to Maven, e.g.  scripts/jvm-tests.sh -Dtest=PipelineCheckTest
+# Runs the Kotlin/JUnit 5 tests of android/jvm-tests on the host JVM (Maven, batch mode):
+#   1. builds kiln-ffi for the host with the test-only `sim` feature and generates its
+#      Kotlin bindings (library mode) into android/jvm-tests/target/generated-sources/uniffi
+#      (scripts/gen-kotlin.sh; generated sources are never committed);
+#   2. compiles bindings + tests with the Kotlin compiler from Maven Central and runs them;
+#      JNA loads libkiln_ffi from the cargo target dir (CARGO_TARGET_DIR honoured).
+# Extra arguments go to Maven, e.g.  scripts/jvm-tests.sh -Dtest=BurnTest
+# KILN_QR_CORPUS overrides the QR photo corpus location (default: <repo>/../shared/qr-corpus).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec mvn -B -ntp -f android/jvm-tests/pom.xml test "$@"
+
+KILN_FFI_FEATURES=sim bash scripts/gen-kotlin.sh
+
+target_dir="${CARGO_TARGET_DIR:-target}"
+[[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"
+
+quiet=(-q)
+[[ -n "${KILN_JVM_VERBOSE:-}" ]] && quiet=()
+mvn -B -ntp -Dstyle.color=never "${quiet[@]}" -f android/jvm-tests/pom.xml \
+  "-Dkiln.native.dir=$target_dir/debug" test "$@"
+
+# One summary line (Maven is quiet on success).
+tests=0 failures=0 errors=0 skipped=0
+for f in android/jvm-tests/target/surefire-reports/TEST-*.xml; do
+  [[ -e "$f" ]] || continue
+  line=$(grep -m1 -o '<testsuite [^>]*>' "$f")
+  for k in tests failures errors skipped; do
+    v=$(sed -n "s/.* $k=\"\([0-9]*\)\".*/\1/p" <<<"$line")
+    declare "$k=$(( ${!k} + ${v:-0} ))"
+  done
+done
+echo "JVM tests: $tests run, $failures failures, $errors errors, $skipped skipped"

@@ -35,7 +35,7 @@ if ! skip qr-screen; then
 fi
 
 if ! skip jvm; then
-  stage "JVM tests (Kotlin, JUnit 5, Maven: android/jvm-tests)"
+  stage "JVM/Kotlin tests (uniffi bindings over the host kiln-ffi; Kotlin, JUnit 5, Maven: android/jvm-tests)"
   bash scripts/jvm-tests.sh
 fi
 

@@ -1,0 +1,77 @@
+package org.tokenkiln.jvmtests
+
+import org.tokenkiln.core.LinkException
+import org.tokenkiln.core.ReferenceClock
+import org.tokenkiln.core.SessionEvent
+import org.tokenkiln.core.SessionObserver
+import org.tokenkiln.core.SimToken
+import org.tokenkiln.core.TokenLink
+import java.io.IOException
+import java.net.SocketTimeoutException
+import java.util.Collections
+
+/** Stand-in for `android.nfc.TagLostException` (an `IOException` on Android too). */
+class TagLostException(message: String) : IOException(message)
+
+/**
+ * The adapter the Android app writes over `IsoDep.transceive` (see docs/ffi.md): the
+ * platform's checked I/O exceptions become the typed `LinkException`s the core expects.
+ * Anything else propagates and reaches Rust as an unexpected callback error (a link loss).
+ */
+class IsoDepLink(private val transceiver: (ByteArray) -> ByteArray) : TokenLink {
+    var commands = 0
+        private set
+
+    override fun transceive(apdu: ByteArray): ByteArray {
+        commands++
+        try {
+            return transceiver(apdu)
+        } catch (e: TagLostException) {
+            throw LinkException.TagLost(e.message ?: "tag lost")
+        } catch (e: SocketTimeoutException) {
+            throw LinkException.Timeout(e.message ?: "timeout")
+        } catch (e: IOException) {
+            throw LinkException.Io(e.message ?: e.javaClass.simpleName)
+        }
+    }
+}
+
+/** Kotlin plays the link: each command goes to the simulated card. */
+fun simLink(sim: SimToken): IsoDepLink = IsoDepLink { apdu -> sim.transceive(apdu) }
+
+/**
+ * Like an Android IsoDep would behave over the simulated card: a dropped link surfaces as
+ * a platform `TagLostException` (an IOException), which the adapter has to translate.
+ */
+fun isoDepOverSim(sim: SimToken): IsoDepLink = IsoDepLink { apdu ->
+    try {
+        sim.transceive(apdu)
+    } catch (e: LinkException.TagLost) {
+        throw TagLostException("Tag was lost.")
+    }
+}
+
+class RecordingObserver : SessionObserver {
+    val events: MutableList<SessionEvent> = Collections.synchronizedList(mutableListOf())
+
+    override fun onEvent(event: SessionEvent) {
+        events.add(event)
+    }
+
+    /** Every event but the spoken steps, as short names. */
+    fun names(): List<String> = events.mapNotNull {
+        when (it) {
+            is SessionEvent.TokenFound -> "found"
+            is SessionEvent.DriftMeasured -> "drift"
+            is SessionEvent.Authenticated -> "auth"
+            is SessionEvent.ConfigWritten -> "config"
+            is SessionEvent.SeedWritten -> "seed"
+            is SessionEvent.Confirmed -> "confirmed"
+            is SessionEvent.Step -> null
+        }
+    }
+}
+
+val phoneClock = ReferenceClock(offsetMs = 0L, trusted = false, source = "phone clock (not verified)")
+
+fun nowSecs(): Long = System.currentTimeMillis() / 1000
