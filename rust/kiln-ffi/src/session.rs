@@ -33,7 +33,7 @@ use kiln_core::session::{
     TokenReading, TokenState, Transceive,
 };
 use kiln_core::time::UnixMicros;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -324,12 +324,7 @@ fn run<S: Session>(
     clock: &ReferenceClock,
     observer: Option<Arc<dyn SessionObserver>>,
 ) -> Result<Outcome, KilnError> {
-    let events = Events {
-        observer,
-        clock: clock.clone(),
-        info: RefCell::new(None),
-        info_reads: RefCell::new(0),
-    };
+    let events = Events::new(observer, clock);
     let mut foreign = ForeignLink {
         link,
         events: &events,
@@ -345,6 +340,7 @@ fn run<S: Session>(
     .map_err(|_| {
         KilnError::internal("the session stopped on an internal error; please report this")
     })?;
+    events.drift_done();
     match outcome {
         Outcome::Failed(f) => {
             log::info!("session failed: {:?} (token state {:?})", f.kind(), f.token);
@@ -389,16 +385,39 @@ impl Clock for ReferenceTime {
 }
 
 /// Event bookkeeping shared by the link adapter and the driver's exchange callback.
+///
+/// A session may read the clock several times before writing (refinement polls) and
+/// after (confirmation polls). Events: `TokenFound` at the first answered GET INFO;
+/// `DriftMeasured` once, when the measurement before writing is over (just before the
+/// first other command, or at the end of a read-only session), from the intersection
+/// of those readings; `Confirmed` at the first answered GET INFO after a write.
 struct Events {
     observer: Option<Arc<dyn SessionObserver>>,
     clock: ReferenceClock,
     /// Serial and clock of the last GET INFO answer (parsed for the events only;
     /// the session parses it again for itself).
     info: RefCell<Option<(Serial, u32)>>,
-    info_reads: RefCell<u32>,
+    found: Cell<bool>,
+    estimate: Cell<Option<DriftEstimate>>,
+    drift_sent: Cell<bool>,
+    written: Cell<bool>,
+    confirmed: Cell<bool>,
 }
 
 impl Events {
+    fn new(observer: Option<Arc<dyn SessionObserver>>, clock: &ReferenceClock) -> Self {
+        Self {
+            observer,
+            clock: clock.clone(),
+            info: RefCell::new(None),
+            found: Cell::new(false),
+            estimate: Cell::new(None),
+            drift_sent: Cell::new(false),
+            written: Cell::new(false),
+            confirmed: Cell::new(false),
+        }
+    }
+
     fn emit(&self, event: SessionEvent) {
         if let Some(o) = &self.observer {
             // A Kotlin exception in on_event surfaces as a panic in the generated
@@ -409,11 +428,26 @@ impl Events {
         }
     }
 
+    /// Reports the drift measured so far, once.
+    fn drift_done(&self) {
+        if self.drift_sent.get() {
+            return;
+        }
+        if let Some(e) = self.estimate.get() {
+            self.drift_sent.set(true);
+            self.emit(SessionEvent::DriftMeasured {
+                drift: drift_view(e, &self.clock),
+            });
+        }
+    }
+
     fn before(&self, apdu: &[u8]) {
-        let text = match command_name(apdu) {
-            "GET INFO" if *self.info_reads.borrow() == 0 => {
-                "Reading the token's serial number and clock…"
-            }
+        let name = command_name(apdu);
+        if name != "GET INFO" && name != "GET RESPONSE" {
+            self.drift_done();
+        }
+        let text = match name {
+            "GET INFO" if !self.found.get() => "Reading the token's serial number and clock…",
             "GET INFO" => "Checking the token's clock…",
             "GET CHALLENGE" => "Starting the key check…",
             "EXTERNAL AUTHENTICATE" => "Checking the token's key…",
@@ -421,6 +455,9 @@ impl Events {
             "WRITE SEED" => "Writing the seed…",
             _ => return,
         };
+        if matches!(name, "WRITE CONFIG" | "WRITE SEED") {
+            self.written.set(true);
+        }
         self.emit(SessionEvent::Step { text: text.into() });
     }
 
@@ -441,26 +478,29 @@ impl Events {
         }
         match x.command {
             "GET INFO" => {
-                let n = {
-                    let mut reads = self.info_reads.borrow_mut();
-                    *reads = reads.saturating_add(1);
-                    *reads
+                let Some((serial, token_clock)) = self.info.borrow_mut().take() else {
+                    return;
                 };
-                let info = self.info.borrow_mut().take();
-                if n == 1 {
-                    if let Some((serial, token_clock)) = info {
-                        let model = Model::lookup(&serial);
-                        self.emit(SessionEvent::TokenFound {
-                            serial: serial.to_string(),
-                            model: model.to_string(),
-                        });
-                        if let Ok(r) = Reading::new(x.sent_at, x.received_at, token_clock) {
-                            let drift = drift_view(DriftEstimate::from_reading(&r, 0), &self.clock);
-                            self.emit(SessionEvent::DriftMeasured { drift });
-                        }
+                if self.written.get() {
+                    if !self.confirmed.replace(true) {
+                        self.emit(SessionEvent::Confirmed);
                     }
-                } else {
-                    self.emit(SessionEvent::Confirmed);
+                    return;
+                }
+                if !self.found.replace(true) {
+                    self.emit(SessionEvent::TokenFound {
+                        serial: serial.to_string(),
+                        model: Model::lookup(&serial).to_string(),
+                    });
+                }
+                if let Ok(r) = Reading::new(x.sent_at, x.received_at, token_clock) {
+                    let reading = DriftEstimate::from_reading(&r, 0);
+                    let merged = match self.estimate.get() {
+                        // Readings that disagree are the session's to report.
+                        Some(e) => e.intersect(reading).unwrap_or(e),
+                        None => reading,
+                    };
+                    self.estimate.set(Some(merged));
                 }
             }
             "EXTERNAL AUTHENTICATE" => self.emit(SessionEvent::Authenticated),
