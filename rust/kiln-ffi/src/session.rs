@@ -10,8 +10,8 @@
 //! - [`ReferenceTime`]: `kiln_core::session::Clock` = system time +
 //!   [`ReferenceClock::offset_ms`] (e.g. network time on Android).
 //!
-//! They block until the session ends (a burn is seven exchanges, well under a
-//! second over NFC): call them off the UI thread — on Android, directly on the NFC
+//! They block until the session ends (a burn is six exchanges plus clock polls, and
+//! waits for the planned WRITE CONFIG instant: about 1–3 s): call them off the UI thread — on Android, directly on the NFC
 //! reader-mode callback thread that delivered the tag. Why a blocking run rather than
 //! step-wise calls is explained in the crate documentation.
 //!
@@ -20,7 +20,9 @@
 
 use crate::error::{sentence, KilnError, LinkError};
 use crate::seed::{codes_view, ExpectedCodes, Seed};
-use kiln_core::clock::{advise, AdviceConfig, DriftEstimate, Reading, Reference, ReferenceSource};
+use kiln_core::clock::{
+    advise, Advice, AdviceConfig, DriftEstimate, Reading, Reference, ReferenceSource,
+};
 use kiln_core::params::{DisplayTimeout, TokenConfig, TokenStep};
 use kiln_core::proto::apdu::command_name;
 use kiln_core::proto::response::{parse_info, split_status};
@@ -29,8 +31,8 @@ use kiln_core::proto::{
 };
 use kiln_core::session::{
     self as core, run_session_observed, BurnRequest, BurnSession, Clock, Exchange, Failure,
-    FailureKind, Outcome, ReadSession, Resume, Session, SessionError, SyncSession, SystemClock,
-    TokenReading, TokenState, Transceive,
+    FailureKind, Measure, Outcome, ReadSession, Resume, Session, SessionError, SyncSession,
+    SystemClock, TokenReading, TokenState, Transceive,
 };
 use kiln_core::time::UnixMicros;
 use std::cell::{Cell, RefCell};
@@ -126,8 +128,9 @@ pub enum UnknownModelKey {
 pub struct BurnOptions {
     /// Display auto-off: 15, 30, 60 or 120 seconds.
     pub display_timeout_secs: u32,
-    /// Reserved for the precise clock set (see `docs/ffi.md`); a burn always writes
-    /// the reference time to the token clock.
+    /// `true` (usual): set the token clock to the reference, precisely. `false`:
+    /// keep the token's own time (a burn always writes the clock; the token's
+    /// measured time is written back, to within about one round trip).
     pub sync_clock: bool,
     /// Finish an interrupted burn: only the token with this serial is accepted.
     pub resume_serial: Option<String>,
@@ -163,9 +166,9 @@ pub fn read_token(
     clock: ReferenceClock,
     observer: Option<Arc<dyn SessionObserver>>,
 ) -> Result<TokenInfo, KilnError> {
-    let mut session = ReadSession::new();
+    let mut session = ReadSession::new(reference(&clock), Measure::Advice);
     match run(&mut session, link, &clock, observer)? {
-        Outcome::Read(r) => Ok(token_info(&r, &clock)),
+        Outcome::Read(r) => Ok(token_info(&r)),
         other => Err(unexpected(&other)),
     }
 }
@@ -209,6 +212,8 @@ pub fn burn_token(
         seed: program.seed.clone(),
         config,
         unknown_model,
+        reference: reference(&clock),
+        sync_clock: options.sync_clock,
     };
     let mut session = match options.resume_serial.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => {
@@ -216,9 +221,6 @@ pub fn burn_token(
         }
         _ => BurnSession::new(request),
     };
-    if options.sync_clock {
-        log::debug!("burn: sync_clock requested (the clock is written with every burn)");
-    }
     match run(&mut session, link, &clock, observer)? {
         Outcome::Burned(r) => {
             let now = ReferenceTime::new(&clock).now();
@@ -231,15 +233,12 @@ pub fn burn_token(
             .map(codes_view)
             .map_err(KilnError::internal)?;
             Ok(BurnReport {
-                token: token_info(&r.before, &clock),
+                token: token_info(&r.before),
                 clock_after: r
                     .after
                     .as_ref()
                     .map_or(i64::from(r.clock_written), |a| i64::from(a.token_clock)),
-                residual_ms: r
-                    .after
-                    .as_ref()
-                    .map(|a| drift_estimate(a).midpoint_us() / 1000),
+                residual_ms: r.residual.map(|x| x.estimate.midpoint_us() / 1000),
                 algorithm: r.config.hmac.to_string(),
                 period: step_secs(r.config.step),
                 display_timeout_secs: r.config.display_timeout.seconds(),
@@ -280,15 +279,15 @@ pub fn sync_token(
         step,
         display_timeout: display_timeout(display_timeout_secs)?,
     };
-    let mut session = SyncSession::new(config);
+    let mut session = SyncSession::new(config, reference(&clock));
     match run(&mut session, link, &clock, observer)? {
         Outcome::Synced(r) => Ok(BurnReport {
-            token: token_info(&r.before, &clock),
+            token: token_info(&r.before),
             clock_after: r
                 .after
                 .as_ref()
                 .map_or(i64::from(r.clock_written), |a| i64::from(a.token_clock)),
-            residual_ms: r.after.as_ref().map(|a| drift_estimate(a).midpoint_us() / 1000),
+            residual_ms: r.residual.map(|x| x.estimate.midpoint_us() / 1000),
             algorithm: r.config.hmac.to_string(),
             period: step_secs(r.config.step),
             display_timeout_secs: r.config.display_timeout.seconds(),
@@ -545,42 +544,41 @@ fn may_be_blank(state: TokenState) -> bool {
     )
 }
 
-fn drift_estimate(r: &TokenReading) -> DriftEstimate {
-    match Reading::new(r.sent_at, r.received_at, r.token_clock) {
-        Ok(reading) => DriftEstimate::from_reading(&reading, 0),
-        // received before sent cannot come out of the driver; fall back to the
-        // session's own symmetric estimate.
-        Err(_) => DriftEstimate::around(
-            r.drift.offset_ms.saturating_mul(1000),
-            r.drift.uncertainty_ms.saturating_mul(1000),
-        ),
-    }
-}
-
-pub(crate) fn drift_view(e: DriftEstimate, clock: &ReferenceClock) -> DriftView {
-    let reference = if clock.trusted {
+/// The core's view of the caller's reference clock: network time when trusted
+/// (what Android passes as trusted), else the phone's own clock.
+fn reference(clock: &ReferenceClock) -> Reference {
+    if clock.trusted {
         Reference::trusted(ReferenceSource::Network)
     } else {
         Reference::untrusted(ReferenceSource::System)
-    };
-    let advice = advise(e, reference, &AdviceConfig::default());
+    }
+}
+
+/// The drift interval with the advice the sessions give for it (default thresholds:
+/// 2 s recommended, one 30 s step required).
+fn drift_view(e: DriftEstimate, clock: &ReferenceClock) -> DriftView {
+    advice_view(&advise(e, reference(clock), &AdviceConfig::default()))
+}
+
+fn advice_view(advice: &Advice) -> DriftView {
+    let e = advice.estimate();
     DriftView {
         drift_ms: e.midpoint_us() / 1000,
         uncertainty_ms: (e.half_width_us().saturating_add(999)) / 1000,
         advice: advice.level().as_str().to_string(),
         text: format!("{e} — {advice}"),
-        reference_trusted: clock.trusted,
+        reference_trusted: advice.reference().trusted,
     }
 }
 
-fn token_info(r: &TokenReading, clock: &ReferenceClock) -> TokenInfo {
+fn token_info(r: &TokenReading) -> TokenInfo {
     TokenInfo {
         serial: r.serial.to_string(),
         model: r.model.to_string(),
         known_model: r.model.is_known(),
         restricted_sync: r.model.sync_class() == SyncClass::Restricted,
         token_time: i64::from(r.token_clock),
-        drift: drift_view(drift_estimate(r), clock),
+        drift: advice_view(&r.advice),
     }
 }
 

@@ -232,7 +232,7 @@ fn burn_writes_the_seed_and_reports_its_codes() {
         .iter()
         .filter(|e| matches!(e, SessionEvent::Step { .. }))
         .count();
-    assert_eq!(steps, 6);
+    assert_eq!(steps, link.sent(), "one spoken step per command");
 }
 
 #[test]
@@ -513,5 +513,29 @@ fn a_throwing_observer_does_not_abort_the_burn() {
     )
     .unwrap();
     assert_eq!(report.token.serial, RESTRICTED);
+    assert!(link.card_seed().is_some());
+}
+
+#[test]
+fn sync_clock_false_keeps_the_token_time() {
+    let link = CardLink::new(UNRESTRICTED, 20_000);
+    let report = burn_token(
+        link.clone(),
+        phone_clock(),
+        github_seed(),
+        BurnOptions {
+            sync_clock: false,
+            ..options()
+        },
+        None,
+    )
+    .unwrap();
+    let now = SystemClock.now();
+    let offset_ms = (link.card.lock().unwrap().token_micros_at(now) - now) / 1000;
+    assert!(
+        (offset_ms - 20_000).abs() <= 500,
+        "token offset now {offset_ms} ms"
+    );
+    assert!(report.residual_ms.unwrap().abs() <= 500);
     assert!(link.card_seed().is_some());
 }

@@ -19,11 +19,12 @@ class TagLostException(message: String) : IOException(message)
  * Anything else propagates and reaches Rust as an unexpected callback error (a link loss).
  */
 class IsoDepLink(private val transceiver: (ByteArray) -> ByteArray) : TokenLink {
-    var commands = 0
-        private set
+    /** INS byte of every command sent, in order. */
+    val sent: MutableList<Int> = mutableListOf()
+    val commands: Int get() = sent.size
 
     override fun transceive(apdu: ByteArray): ByteArray {
-        commands++
+        sent.add(apdu[1].toInt() and 0xFF)
         try {
             return transceiver(apdu)
         } catch (e: TagLostException) {
@@ -35,6 +36,13 @@ class IsoDepLink(private val transceiver: (ByteArray) -> ByteArray) : TokenLink 
         }
     }
 }
+
+/** INS bytes of the five commands of the protocol. */
+const val GET_INFO = 0x41
+const val GET_CHALLENGE = 0x4B
+const val EXTERNAL_AUTHENTICATE = 0xCE
+const val WRITE_CONFIG = 0xD4
+const val WRITE_SEED = 0xC5
 
 /** Kotlin plays the link: each command goes to the simulated card. */
 fun simLink(sim: SimToken): IsoDepLink = IsoDepLink { apdu -> sim.transceive(apdu) }
