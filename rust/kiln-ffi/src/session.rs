@@ -631,3 +631,218 @@ impl From<&Failure> for KilnError {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use kiln_core::session::{GarbledDetail, Step};
+
+    fn failure(error: SessionError, token: TokenState, resume: Option<&str>) -> Failure {
+        Failure {
+            error,
+            token,
+            serial: Some(Serial::from("86596220000001")),
+            model: None,
+            before: None,
+            resume: resume.map(|s| Resume::for_serial(Serial::from(s))),
+        }
+    }
+
+    fn map(error: SessionError, token: TokenState, resume: Option<&str>) -> KilnError {
+        KilnError::from(&failure(error, token, resume))
+    }
+
+    #[test]
+    fn every_failure_maps_to_the_variant_a_ui_branches_on() {
+        let s = "86596220000001";
+        let lost = |step| SessionError::LinkLost {
+            step,
+            cause: core::LinkError::TagLost,
+        };
+        // Link loss: "may be blank" follows the token state.
+        for (state, blank) in [
+            (TokenState::Unchanged, false),
+            (TokenState::ConfigUncertain { erases_seed: true }, true),
+            (TokenState::ConfigUncertain { erases_seed: false }, false),
+            (TokenState::SeedErased, true),
+            (TokenState::OldSeedNewSettings, false),
+            (TokenState::SeedUncertain { seed_erased: true }, true),
+            (TokenState::SeedUncertain { seed_erased: false }, false),
+        ] {
+            let resume = state.needs_finishing().then_some(s);
+            match map(lost(Step::WriteConfig), state, resume) {
+                KilnError::LinkLost {
+                    token_may_be_blank,
+                    resume_serial,
+                    user_message,
+                } => {
+                    assert_eq!(token_may_be_blank, blank, "{state:?}");
+                    assert_eq!(resume_serial.as_deref(), resume, "{state:?}");
+                    assert!(user_message.starts_with("The connection"), "{user_message}");
+                    assert!(user_message.ends_with('.'), "{user_message}");
+                }
+                other => panic!("{state:?}: {other:?}"),
+            }
+        }
+        // Refusals.
+        match map(
+            SessionError::AuthRefused {
+                sw: StatusWord::WrongKey(0xC4),
+                tries_left: Some(4),
+            },
+            TokenState::Unchanged,
+            None,
+        ) {
+            KilnError::RefusedByToken {
+                tries_left,
+                user_message,
+            } => {
+                assert_eq!(tries_left, Some(4));
+                assert!(user_message.contains("4 tries left"), "{user_message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            map(
+                SessionError::Refused {
+                    step: Step::WriteSeed,
+                    sw: StatusWord::BadData
+                },
+                TokenState::SeedUncertain { seed_erased: true },
+                Some(s)
+            ),
+            KilnError::RefusedByToken {
+                tries_left: None,
+                ..
+            }
+        ));
+        // Unusable answers and an unconfirmed clock: tap again.
+        assert!(matches!(
+            map(
+                SessionError::Garbled {
+                    step: Step::GetChallenge,
+                    detail: GarbledDetail::UnexpectedData(3)
+                },
+                TokenState::Unchanged,
+                None
+            ),
+            KilnError::LinkLost {
+                token_may_be_blank: false,
+                resume_serial: None,
+                ..
+            }
+        ));
+        assert!(matches!(
+            map(
+                SessionError::ClockNotConfirmed {
+                    expected: 1_800_000_000,
+                    found: 1
+                },
+                TokenState::Written,
+                None
+            ),
+            KilnError::LinkLost { .. }
+        ));
+        // Policy.
+        match map(
+            SessionError::UnknownModel {
+                serial: Serial::from("12345"),
+            },
+            TokenState::Unchanged,
+            None,
+        ) {
+            KilnError::UnknownModel { serial, .. } => assert_eq!(serial, "12345"),
+            other => panic!("{other:?}"),
+        }
+        match map(
+            SessionError::WrongToken {
+                expected: Serial::from(s),
+                found: Serial::from("86596220000999"),
+            },
+            TokenState::Unchanged,
+            Some(s),
+        ) {
+            KilnError::LinkLost {
+                resume_serial,
+                token_may_be_blank,
+                ..
+            } => {
+                assert_eq!(resume_serial.as_deref(), Some(s));
+                assert!(token_may_be_blank);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            map(
+                SessionError::SyncNeedsBurn {
+                    model: Model::Unknown
+                },
+                TokenState::Unchanged,
+                None
+            ),
+            KilnError::BadInput { .. }
+        ));
+        assert!(matches!(
+            map(
+                SessionError::ReferenceClockInvalid { now: 0 },
+                TokenState::Unchanged,
+                None
+            ),
+            KilnError::BadInput { .. }
+        ));
+        assert!(matches!(
+            map(
+                SessionError::OutOfOrder("test"),
+                TokenState::Unchanged,
+                None
+            ),
+            KilnError::Internal { .. }
+        ));
+    }
+
+    #[test]
+    fn link_errors_from_kotlin_keep_their_kind() {
+        let d = || "x".to_string();
+        assert_eq!(
+            core::LinkError::from(LinkError::TagLost { detail: d() }),
+            core::LinkError::TagLost
+        );
+        assert_eq!(
+            core::LinkError::from(LinkError::Timeout { detail: d() }),
+            core::LinkError::Timeout
+        );
+        assert_eq!(
+            core::LinkError::from(LinkError::Io { detail: d() }),
+            core::LinkError::Io("x".into())
+        );
+    }
+
+    #[test]
+    fn drift_view_text_and_advice() {
+        let e = DriftEstimate::around(3_420_000, 20_000);
+        let untrusted = ReferenceClock {
+            offset_ms: 0,
+            trusted: false,
+            source: "phone clock (not verified)".into(),
+        };
+        let v = drift_view(e, &untrusted);
+        assert_eq!((v.drift_ms, v.uncertainty_ms), (3_420, 20));
+        assert_eq!(v.advice, "sync recommended");
+        assert!(
+            v.text.starts_with("+3.42 s ± 0.02 s — sync recommended"),
+            "{}",
+            v.text
+        );
+        assert!(v.text.contains("not verified"), "{}", v.text);
+        assert!(!v.reference_trusted);
+        let trusted = ReferenceClock {
+            trusted: true,
+            ..untrusted
+        };
+        let v = drift_view(DriftEstimate::around(-45_000_000, 500_000), &trusted);
+        assert_eq!(v.advice, "sync required");
+        assert!(!v.text.contains("not verified"), "{}", v.text);
+        assert!(v.reference_trusted);
+    }
+}
