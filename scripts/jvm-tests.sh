@@ -22,8 +22,10 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 
 quiet=(-q)
 [[ -n "${KILN_JVM_VERBOSE:-}" ]] && quiet=()
+rm -rf android/jvm-tests/target/surefire-reports   # the summary below counts this run only
+# (sed: the Kotlin plugin prints bare colour-reset codes even in batch mode.)
 mvn -B -ntp -Dstyle.color=never "${quiet[@]}" -f android/jvm-tests/pom.xml \
-  "-Dkiln.native.dir=$target_dir/debug" test "$@"
+  "-Dkiln.native.dir=$target_dir/debug" test "$@" 2>&1 | sed 's/\x1b\[0m//g'
 
 # One summary line (Maven is quiet on success).
 tests=0 failures=0 errors=0 skipped=0
