@@ -16,6 +16,8 @@ import org.tokenkiln.core.UnknownModelKey
 import org.tokenkiln.core.burnToken
 import org.tokenkiln.core.parseSeedInput
 import org.tokenkiln.core.readToken
+import org.tokenkiln.core.SessionObserver
+import org.tokenkiln.core.syncToken
 import kotlin.math.abs
 
 /** Token sessions driven from Kotlin: Kotlin implements TokenLink, the simulated card answers. */
@@ -179,5 +181,39 @@ class BurnTest {
         assertEquals("sync recommended", info.drift.advice)
         assertTrue(info.drift.referenceTrusted)
         assertEquals(listOf(GET_INFO), link.sent)
+    }
+
+    @Test
+    fun `an observer that throws does not abort the burn`() {
+        val sim = SimToken(RESTRICTED, 0L, null)
+        var calls = 0
+        val throwing = object : SessionObserver {
+            override fun onEvent(event: SessionEvent) {
+                calls++
+                throw IllegalStateException("UI gone")
+            }
+        }
+        val report = burnToken(simLink(sim), phoneClock, seed, options, throwing)
+        assertEquals(RESTRICTED, report.token.serial)
+        assertTrue(sim.holds(seed))
+        assertTrue(calls >= 6, "every event was still delivered: $calls")
+    }
+
+    @Test
+    fun `sync sets the clock of an unrestricted token and keeps its seed, restricted models refuse`() {
+        // Burned against a reference 9 s ahead of the system clock: the token runs 9 s ahead.
+        val off = SimToken("86596120000002", 0L, null)
+        burnToken(simLink(off), phoneClock.copy(offsetMs = 9_000L), seed, options, null)
+        assertTrue(abs(off.clockOffsetMs() - 9_000) <= 1_000, "burned on the 9 s-ahead reference")
+        val report = syncToken(simLink(off), phoneClock, "SHA256", 60u, 30u, null)
+        assertTrue(abs(report.token.drift.driftMs - 9_000) <= report.token.drift.uncertaintyMs, report.token.drift.toString())
+        assertTrue(abs(off.clockOffsetMs()) <= 1_000, "synced: ${off.clockOffsetMs()} ms")
+        assertTrue(off.holds(seed), "the seed survives a sync on this model")
+        assertEquals("SHA256/60s/30s-display", off.config())
+        assertEquals("", report.codes.current)
+
+        val restricted = SimToken(RESTRICTED, 9_000L, null)
+        val e = assertThrows<KilnException.BadInput> { syncToken(simLink(restricted), phoneClock, "SHA1", 30u, 30u, null) }
+        assertTrue(e.userMessage.contains("erases its seed"), e.userMessage)
     }
 }
