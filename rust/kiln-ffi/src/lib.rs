@@ -43,12 +43,14 @@
 uniffi::setup_scaffolding!();
 
 pub mod error;
+pub mod qr;
 pub mod seed;
 pub mod session;
 #[cfg(feature = "sim")]
 pub mod sim;
 
 pub use error::{KilnError, LinkError};
+pub use qr::{decode_luma, scan_luma};
 pub use seed::{
     parse_seed_input, AmbiguousSeed, Diagnosis, ExpectedCodes, MigrationAccount, Seed, SeedInfo,
     SeedInput,

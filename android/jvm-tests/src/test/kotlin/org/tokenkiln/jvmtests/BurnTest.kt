@@ -189,14 +189,15 @@ class BurnTest {
         var calls = 0
         val throwing = object : SessionObserver {
             override fun onEvent(event: SessionEvent) {
-                calls++
-                throw IllegalStateException("UI gone")
+                // Throws once (each throw prints uniffi's panic message with the Kotlin
+                // stack trace to stderr; one is enough to prove the point).
+                if (calls++ == 0) throw IllegalStateException("UI gone")
             }
         }
         val report = burnToken(simLink(sim), phoneClock, seed, options, throwing)
         assertEquals(RESTRICTED, report.token.serial)
         assertTrue(sim.holds(seed))
-        assertTrue(calls >= 6, "every event was still delivered: $calls")
+        assertTrue(calls >= 6, "the events after the exception were still delivered: $calls")
     }
 
     @Test
