@@ -1,0 +1,280 @@
+package org.tokenkiln.app.wizard
+
+import org.tokenkiln.core.BurnOptions
+import org.tokenkiln.core.KilnException
+import org.tokenkiln.core.MigrationAccount
+import org.tokenkiln.core.Seed
+import org.tokenkiln.core.SeedInput
+import org.tokenkiln.core.SessionEvent
+import org.tokenkiln.core.SessionObserver
+import org.tokenkiln.core.TokenLink
+import org.tokenkiln.core.UnknownModelKey
+
+/**
+ * The app's flow as a state machine: events in ([dispatch]), states out ([state] and the
+ * listener). Pure Kotlin over the core bindings: no Android classes, so the JVM tests drive
+ * exactly this code against the real core and a simulated token.
+ *
+ * Thread-safety: [dispatch] may be called from the UI thread and from the NFC thread. A token
+ * session runs on the thread that dispatched [WizardEvent.TokenTapped] and does not hold the
+ * lock while the token is in the field; other events are ignored while it runs.
+ *
+ * @param nowMillis the system clock (tests may pin it); the reference clock's offset is added.
+ */
+class Wizard(
+    private val sessions: TokenSessions,
+    private val clock: ClockSource,
+    private val nowMillis: () -> Long = System::currentTimeMillis,
+    initial: WizardState = WizardState.GetSeed(),
+) {
+    private val lock = Any()
+    private var current: WizardState = initial
+    private var busy = false
+    private val listeners = mutableListOf<(WizardState) -> Unit>()
+
+    val state: WizardState get() = synchronized(lock) { current }
+
+    /** Called with every new state, on the thread that caused it. */
+    fun addListener(listener: (WizardState) -> Unit) {
+        synchronized(lock) { listeners += listener }
+    }
+
+    /** Unix seconds on the reference clock the session used (for expected codes). */
+    fun referenceSecs(state: WizardState = this.state): Long {
+        val offset = when (state) {
+            is WizardState.Done -> state.job.clock.offsetMs
+            else -> clock.reference().offsetMs
+        }
+        return Math.floorDiv(nowMillis() + offset, 1000L)
+    }
+
+    fun dispatch(event: WizardEvent) {
+        if (event is WizardEvent.TokenTapped) {
+            tap(event.link)
+            return
+        }
+        synchronized(lock) {
+            if (busy) return
+            val next = reduce(current, event) ?: return
+            current = next
+        }
+        publish(state)
+    }
+
+    private fun set(next: WizardState) {
+        synchronized(lock) { current = next }
+        publish(next)
+    }
+
+    private fun publish(s: WizardState) {
+        val ls = synchronized(lock) { listeners.toList() }
+        ls.forEach { it(s) }
+    }
+
+    // ---------------------------------------------------------------- pure transitions
+
+    /** The next state, or null to ignore the event in this state. */
+    private fun reduce(s: WizardState, e: WizardEvent): WizardState? = when (e) {
+        is WizardEvent.ChooseInputMode ->
+            (s as? WizardState.GetSeed)?.copy(mode = e.mode, qrSeenUnreadable = false)
+        is WizardEvent.Scanned ->
+            if (s is WizardState.GetSeed) fromInput(e.input, SeedSource.Scan) else null
+        is WizardEvent.QrUnreadable ->
+            (s as? WizardState.GetSeed)?.takeIf { it.mode == InputMode.Scan }?.copy(qrSeenUnreadable = e.seen)
+        is WizardEvent.TypedChanged ->
+            (s as? WizardState.GetSeed)?.copy(typed = check(e.text))
+        is WizardEvent.TypedSubmitted ->
+            if (s is WizardState.GetSeed) fromInput(sessions.parse(e.text), SeedSource.Typed) else null
+        is WizardEvent.Shared ->
+            // Another app's link replaces whatever the wizard was doing, unless a token is in contact.
+            if (s is WizardState.InContact) null else fromInput(sessions.parse(e.text), SeedSource.Shared)
+        is WizardEvent.PickAccount ->
+            (s as? WizardState.PickAccount)?.let { pick(it.accounts, e.index) }
+        is WizardEvent.ChooseEncoding ->
+            (s as? WizardState.AskEncoding)?.let { ask ->
+                try {
+                    confirm(ask.choice.resolve(e.asHex), SeedSource.Typed)
+                } catch (x: KilnException) {
+                    WizardState.GetSeed(InputMode.Type, problem = SeedProblem(SeedSource.Typed, x.userText(), emptyList()))
+                }
+            }
+        is WizardEvent.SetSettings ->
+            (s as? WizardState.Confirm)?.takeIf { it.settingsEditable }?.let { c ->
+                try {
+                    val seed = c.seed.withParams(e.algorithm, e.period.toUInt())
+                    c.copy(seed = seed, info = seed.info())
+                } catch (x: KilnException) {
+                    null
+                }
+            }
+        is WizardEvent.SetDisplayTimeout ->
+            (s as? WizardState.Confirm)?.takeIf { e.seconds in DISPLAY_TIMEOUTS }?.copy(displayTimeoutSecs = e.seconds)
+        WizardEvent.ConfirmSeed ->
+            (s as? WizardState.Confirm)?.takeIf { it.canContinue }?.let { c ->
+                val clock = clock.reference()
+                val job = BurnJob(c.seed, c.info, c.displayTimeoutSecs, clock)
+                if (clock.trusted) WizardState.Hold(job) else WizardState.ClockUnverified(job)
+            }
+        WizardEvent.AcceptUnverifiedClock ->
+            (s as? WizardState.ClockUnverified)?.let { WizardState.Hold(it.job) }
+        is WizardEvent.ChooseUnknownModelKey ->
+            (s as? WizardState.UnknownModel)?.let { u ->
+                val key = e.key
+                if (key is UnknownModelKey.Custom && !isKeyHex(key.keyHex)) {
+                    u.copy(keyInvalid = true)
+                } else {
+                    WizardState.Hold(u.job.copy(unknownModelKey = key))
+                }
+            }
+        WizardEvent.TryAgain ->
+            // A refused key is never retried by itself; a lost link continues with a tap instead.
+            (s as? WizardState.Failed)?.takeIf { it.failure !is Failure.LinkLost }?.let { WizardState.Hold(it.job) }
+        is WizardEvent.CodeRead ->
+            (s as? WizardState.Done)?.let { d ->
+                val code = e.code.filter { !it.isWhitespace() }
+                d.copy(check = CodeCheck(code, d.job.seed.diagnose(code, referenceSecs(d))))
+            }
+        WizardEvent.Back -> back(s)
+        WizardEvent.StartOver -> WizardState.GetSeed()
+        is WizardEvent.TokenTapped -> null // handled in dispatch
+    }
+
+    private fun back(s: WizardState): WizardState? = when (s) {
+        is WizardState.GetSeed -> if (s.problem != null) s.copy(problem = null) else null
+        is WizardState.PickAccount, is WizardState.AskEncoding -> WizardState.GetSeed()
+        is WizardState.Confirm -> WizardState.GetSeed(mode = if (s.source == SeedSource.Typed) InputMode.Type else InputMode.Scan)
+        is WizardState.ClockUnverified -> confirmOf(s.job)
+        is WizardState.Hold -> confirmOf(s.job)
+        is WizardState.UnknownModel -> WizardState.Hold(s.job.copy(unknownModelKey = null))
+        is WizardState.Failed -> if (s.failure is Failure.LinkLost && s.failure.tokenMayBeBlank) null else confirmOf(s.job)
+        is WizardState.Done -> null
+        is WizardState.InContact -> null
+    }
+
+    private fun confirmOf(job: BurnJob) = WizardState.Confirm(
+        seed = job.seed,
+        info = job.info,
+        source = SeedSource.Shared,
+        displayTimeoutSecs = job.displayTimeoutSecs,
+        clock = clock.reference(),
+        settingsEditable = false,
+    )
+
+    private fun fromInput(input: SeedInput, source: SeedSource): WizardState = when (input) {
+        is SeedInput.Totp -> confirm(input.seed, source)
+        is SeedInput.Migration -> WizardState.PickAccount(
+            rows = input.accounts.mapIndexed { i, a -> AccountRow(i, a.info, a.kind) },
+            warnings = input.warnings,
+            accounts = input.accounts,
+        )
+        is SeedInput.Ambiguous -> WizardState.AskEncoding(
+            asHex = input.choice.info(true),
+            asBase32 = input.choice.info(false),
+            hexBits = input.hexBits.toInt(),
+            base32Bits = input.base32Bits.toInt(),
+            choice = input.choice,
+        )
+        is SeedInput.Refused -> WizardState.GetSeed(
+            mode = if (source == SeedSource.Typed) InputMode.Type else InputMode.Scan,
+            problem = SeedProblem(source, input.reason, input.suggestions),
+        )
+    }
+
+    private fun pick(accounts: List<MigrationAccount>, index: Int): WizardState? {
+        val account = accounts.getOrNull(index) ?: return null
+        val seed = account.seed ?: return null
+        return confirm(seed, SeedSource.Scan)
+    }
+
+    private fun confirm(seed: Seed, source: SeedSource) = WizardState.Confirm(
+        seed = seed,
+        info = seed.info(),
+        source = source,
+        displayTimeoutSecs = 30,
+        clock = clock.reference(),
+        settingsEditable = source == SeedSource.Typed,
+    )
+
+    private fun check(text: String): TypedCheck {
+        if (text.isBlank()) return TypedCheck.Empty
+        val input = sessions.parse(text)
+        return try {
+            when (input) {
+                is SeedInput.Totp -> TypedCheck.Valid(input.seed.info().secretBits.toInt())
+                is SeedInput.Ambiguous -> TypedCheck.Ambiguous(input.hexBits.toInt(), input.base32Bits.toInt())
+                is SeedInput.Refused -> TypedCheck.Invalid(input.reason, input.suggestions)
+                is SeedInput.Migration -> TypedCheck.Valid(0)
+            }
+        } finally {
+            input.destroy() // zeroize the parsed secret now, not at the next GC
+        }
+    }
+
+    // ---------------------------------------------------------------- the one contact
+
+    private fun tap(link: TokenLink) {
+        val start: Pair<BurnJob, String?> = synchronized(lock) {
+            if (busy) return
+            val s = current
+            val job = when (s) {
+                is WizardState.Hold -> s.job to null
+                is WizardState.Failed -> when (val f = s.failure) {
+                    is Failure.LinkLost -> s.job to f.resumeSerial
+                    else -> null
+                }
+                else -> null
+            } ?: return
+            busy = true
+            job
+        }
+        val (job, resume) = start
+        var progress = Progress()
+        set(WizardState.InContact(job, progress, resume))
+        val observer = object : SessionObserver {
+            override fun onEvent(event: SessionEvent) {
+                progress = progress.after(event)
+                set(WizardState.InContact(job, progress, resume))
+            }
+        }
+        // The key choice for an unknown model counts for this one contact only.
+        val next: WizardState = try {
+            val options = BurnOptions(
+                displayTimeoutSecs = job.displayTimeoutSecs.toUInt(),
+                syncClock = true,
+                resumeSerial = resume,
+                unknownModelKey = job.unknownModelKey,
+            )
+            val report = sessions.burn(link, job.clock, job.seed, options, observer)
+            WizardState.Done(job.copy(unknownModelKey = null), report)
+        } catch (e: KilnException.UnknownModel) {
+            WizardState.UnknownModel(job.copy(unknownModelKey = null), e.serial, e.userMessage)
+        } catch (e: KilnException.LinkLost) {
+            WizardState.Failed(job, Failure.LinkLost(e.userMessage, e.tokenMayBeBlank, e.resumeSerial), progress)
+        } catch (e: KilnException.RefusedByToken) {
+            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Refused(e.userMessage, e.triesLeft?.toInt()), progress)
+        } catch (e: KilnException.BadInput) {
+            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Refusal(e.userMessage), progress)
+        } catch (e: KilnException.Internal) {
+            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Internal(e.userMessage), progress)
+        }
+        synchronized(lock) {
+            busy = false
+            current = next
+        }
+        publish(next)
+    }
+}
+
+/** 32 hex digits (a 16-byte key), spaces allowed. */
+fun isKeyHex(text: String): Boolean {
+    val t = text.filter { !it.isWhitespace() }
+    return t.length == 32 && t.all { it in '0'..'9' || it in 'a'..'f' || it in 'A'..'F' }
+}
+
+private fun KilnException.userText(): String = when (this) {
+    is KilnException.BadInput -> userMessage
+    is KilnException.RefusedByToken -> userMessage
+    is KilnException.LinkLost -> userMessage
+    is KilnException.UnknownModel -> userMessage
+    is KilnException.Internal -> userMessage
+}

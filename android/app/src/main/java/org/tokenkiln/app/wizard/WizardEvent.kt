@@ -1,0 +1,51 @@
+package org.tokenkiln.app.wizard
+
+import org.tokenkiln.core.SeedInput
+import org.tokenkiln.core.TokenLink
+import org.tokenkiln.core.UnknownModelKey
+
+/** Everything that can happen to the wizard: user actions, camera results, token taps. */
+sealed interface WizardEvent {
+    data class ChooseInputMode(val mode: InputMode) : WizardEvent
+
+    /** The camera decoded a QR code (`scanLuma` returned non-null). */
+    data class Scanned(val input: SeedInput) : WizardEvent
+
+    /** The camera sees a QR code it cannot read; cleared by the next [Scanned] or mode change. */
+    data class QrUnreadable(val seen: Boolean) : WizardEvent
+
+    /** The typed field changed (live validation; the text is not kept). */
+    data class TypedChanged(val text: String) : WizardEvent
+
+    /** The user pressed "Continue" under the typed field (or pasted a link). */
+    data class TypedSubmitted(val text: String) : WizardEvent
+
+    /** Text (an `otpauth://` link) or a QR image's payload received from another app. */
+    data class Shared(val text: String) : WizardEvent
+
+    data class PickAccount(val index: Int) : WizardEvent
+    data class ChooseEncoding(val asHex: Boolean) : WizardEvent
+    data class SetSettings(val algorithm: String, val period: Int) : WizardEvent
+    data class SetDisplayTimeout(val seconds: Int) : WizardEvent
+
+    /** "Continue" on the confirm screen. */
+    data object ConfirmSeed : WizardEvent
+
+    /** "Use the phone clock anyway" on the clock warning. */
+    data object AcceptUnverifiedClock : WizardEvent
+
+    /** Reader mode delivered a token. Runs the session on the calling thread (blocking). */
+    data class TokenTapped(val link: TokenLink) : WizardEvent
+
+    /** The explicit, warned key choice for an unknown model (used for the next burn only). */
+    data class ChooseUnknownModelKey(val key: UnknownModelKey) : WizardEvent
+
+    /** After a refused key: the user decides to try once more (never automatic). */
+    data object TryAgain : WizardEvent
+
+    /** The code the token shows, typed on the verify screen. */
+    data class CodeRead(val code: String) : WizardEvent
+
+    data object Back : WizardEvent
+    data object StartOver : WizardEvent
+}

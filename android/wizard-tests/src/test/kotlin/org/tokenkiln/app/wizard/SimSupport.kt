@@ -1,0 +1,60 @@
+package org.tokenkiln.app.wizard
+
+import org.tokenkiln.core.ReferenceClock
+import org.tokenkiln.core.SimToken
+import org.tokenkiln.core.TokenLink
+import java.util.Collections
+
+/** Serials of the simulated family (model from the prefix, as on real tokens). */
+object Serials {
+    const val P1 = "86596120000001" // Token2 OTPC-P1-i: clock can be set without erasing the seed
+    const val RESTRICTED = "86596220000001" // Token2 OTPC-P2-i: a clock write erases the seed
+    const val OTHER_RESTRICTED = "86596220000999"
+    const val UNKNOWN = "12345678901234" // prefix in no table
+    const val OTHER_KEY = "00112233445566778899AABBCCDDEEFF"
+}
+
+/** Kotlin plays the NFC link: every command goes to the simulated card. Counts commands. */
+class SimLink(private val sim: SimToken) : TokenLink {
+    @Volatile var commands = 0
+        private set
+
+    override fun transceive(apdu: ByteArray): ByteArray {
+        commands++
+        return sim.transceive(apdu)
+    }
+}
+
+val networkTime = ClockSource { ReferenceClock(offsetMs = 0L, trusted = true, source = "network time") }
+val phoneClock = ClockSource { ReferenceClock(offsetMs = 0L, trusted = false, source = "phone clock (not verified)") }
+
+/** A wizard over the real core, recording every state it publishes. */
+class Harness(clock: ClockSource = networkTime, sessions: TokenSessions = CoreSessions) {
+    val wizard = Wizard(sessions, clock)
+    val seen: MutableList<WizardState> = Collections.synchronizedList(mutableListOf())
+
+    init {
+        wizard.addListener { seen += it }
+    }
+
+    val state: WizardState get() = wizard.state
+
+    fun send(vararg events: WizardEvent): WizardState {
+        events.forEach { wizard.dispatch(it) }
+        return wizard.state
+    }
+
+    inline fun <reified T : WizardState> expect(): T {
+        val s = wizard.state
+        return s as? T ?: throw AssertionError("expected ${T::class.simpleName}, wizard is in $s")
+    }
+}
+
+fun nowSecs(): Long = System.currentTimeMillis() / 1000
+
+const val GITHUB_LINK =
+    "otpauth://totp/GitHub:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub"
+const val MICROSOFT_PUSH =
+    "phonefactor://activate_account?code=123456789&url=https%3A%2F%2Fmobileappcommunicator.auth.microsoft.com%2Factivate%2F123456789%2FWEU"
+/** 32 characters that are valid Hex (128 bits) and valid Base32 (160 bits). */
+const val AMBIGUOUS = "ABCDEF2345672345ABCDEF2345672345"
