@@ -28,6 +28,12 @@ have_cmd mvn || need_apt+=(maven)
 # `kiln burn --qr-screen` test (scripts/qr-screen-e2e.sh): a virtual X display.
 have_cmd Xvfb || need_apt+=(xvfb)
 
+# Headless screen renders of the Android app (android/ui-render): Skia finds text fonts
+# through fontconfig.
+for p in fontconfig fonts-dejavu-core; do
+  have_pkg "$p" || need_apt+=("$p")
+done
+
 # Further requirements are added by their work items. EXTRA_APT="pkg1 pkg2" adds packages
 # ad hoc (space-separated; word splitting is intended here).
 for p in ${EXTRA_APT:-}; do

@@ -37,6 +37,8 @@ fi
 if ! skip jvm; then
   stage "JVM/Kotlin tests (uniffi bindings over the host kiln-ffi; Kotlin, JUnit 5, Maven: android/jvm-tests)"
   bash scripts/jvm-tests.sh
+  stage "Android app on the JVM (wizard tests vs the real core + SimToken; screens rendered to PNG)"
+  bash scripts/android-jvm-tests.sh
 fi
 
 stage "all stages passed"

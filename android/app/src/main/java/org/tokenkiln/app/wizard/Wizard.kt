@@ -112,7 +112,9 @@ class Wizard(
         WizardEvent.ConfirmSeed ->
             (s as? WizardState.Confirm)?.takeIf { it.canContinue }?.let { c ->
                 val clock = clock.reference()
-                val job = BurnJob(c.seed, c.info, c.displayTimeoutSecs, clock)
+                // A typed seed's settings were on screen with the Continue button: confirmed.
+                val seed = if (c.settingsEditable) confirmed(c) else c.seed
+                val job = BurnJob(seed, seed.info(), c.displayTimeoutSecs, clock)
                 if (clock.trusted) WizardState.Hold(job) else WizardState.ClockUnverified(job)
             }
         WizardEvent.AcceptUnverifiedClock ->
@@ -151,6 +153,12 @@ class Wizard(
         is WizardState.InContact -> null
     }
 
+    private fun confirmed(c: WizardState.Confirm): Seed = try {
+        c.seed.withParams(c.info.algorithm, c.info.period)
+    } catch (x: KilnException) {
+        c.seed
+    }
+
     private fun confirmOf(job: BurnJob) = WizardState.Confirm(
         seed = job.seed,
         info = job.info,
@@ -182,6 +190,7 @@ class Wizard(
 
     private fun pick(accounts: List<MigrationAccount>, index: Int): WizardState? {
         val account = accounts.getOrNull(index) ?: return null
+        if (account.kind != "totp" || !account.info.burnable) return null
         val seed = account.seed ?: return null
         return confirm(seed, SeedSource.Scan)
     }

@@ -226,6 +226,11 @@ class WizardTest {
         assertEquals("SHA256", set.info.algorithm)
         assertEquals(60u, set.info.period)
         assertEquals(c.info.fingerprint, set.info.fingerprint)
+        // Continue confirms the settings on screen: no "assumed defaults" warning is left.
+        h.send(WizardEvent.ConfirmSeed)
+        val job = h.expect<WizardState.Hold>().job
+        assertTrue(job.info.warnings.none { it.contains("assuming") }, job.info.warnings.toString())
+        assertEquals("SHA256", job.info.algorithm)
     }
 
     @Test
@@ -280,5 +285,26 @@ class WizardTest {
         assertTrue(c.info.problems.isNotEmpty())
         h.send(WizardEvent.ConfirmSeed)
         h.expect<WizardState.Confirm>()
+    }
+}
+
+class MigrationTest {
+    @Test
+    fun `Google Authenticator export - pick a burnable account, the others say why not`() {
+        val h = Harness(networkTime)
+        h.send(WizardEvent.Scanned(CoreSessions.parse(MigrationLink.sample)))
+        val pick = h.expect<WizardState.PickAccount>()
+        assertEquals(3, pick.rows.size)
+        assertEquals(listOf(true, false, false), pick.rows.map { it.burnable })
+        assertEquals("hotp", pick.rows[1].kind)
+        assertTrue(pick.rows[2].info.problems.isNotEmpty())
+
+        h.send(WizardEvent.PickAccount(1)) // not burnable: ignored
+        h.expect<WizardState.PickAccount>()
+        h.send(WizardEvent.PickAccount(0))
+        val c = h.expect<WizardState.Confirm>()
+        assertEquals("GitHub", c.info.issuer)
+        assertTrue(c.canContinue)
+        assertFalse(c.settingsEditable)
     }
 }

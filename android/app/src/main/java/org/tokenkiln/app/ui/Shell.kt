@@ -1,0 +1,32 @@
+package org.tokenkiln.app.ui
+
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Box
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.Color
+
+/**
+ * What the platform shell gives the screens: the camera preview (an Android view on the phone,
+ * a placeholder in the render test), camera controls, clipboard, NFC facts and the clock.
+ * Everything here is plain data or lambdas, so the screens stay pure Compose.
+ */
+class ShellUi(
+    /** Reference-clock Unix seconds; the shell ticks it every second (countdown, codes). */
+    val nowSecs: Long,
+    val cameraPreview: @Composable (Modifier) -> Unit = { m -> Box(m.background(Color(0xFF000000))) },
+    val torchOn: Boolean = false,
+    /** Null when the camera has no torch. */
+    val onTorch: ((Boolean) -> Unit)? = null,
+    /** Zoom in (true) or out (false); null without zoom. */
+    val onZoom: ((Boolean) -> Unit)? = null,
+    /** Returns the clipboard's text and clears the clipboard; null when nothing to paste. */
+    val onPaste: (() -> String?)? = null,
+    /** Where the NFC antenna is ("near the top of the back"), from NfcAntennaInfo; null if unknown. */
+    val antennaHint: String? = null,
+    val nfcEnabled: Boolean = true,
+    /** Pre-filled typed key (the render test shows the typing screen with text). */
+    val initialTyped: String = "",
+    /** Pre-filled code on the verify screen. */
+    val initialCode: String = "",
+)

@@ -1,0 +1,189 @@
+package org.tokenkiln.app.ui
+
+import androidx.compose.ui.geometry.Size
+import androidx.compose.ui.graphics.toArgb
+import androidx.compose.ui.graphics.toAwtImage
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.captureToImage
+import androidx.compose.ui.test.onAllNodesWithContentDescription
+import androidx.compose.ui.test.onAllNodesWithText
+import androidx.compose.ui.test.onRoot
+import androidx.compose.ui.test.runSkikoComposeUiTest
+import androidx.compose.ui.unit.Density
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestFactory
+import org.tokenkiln.app.wizard.CoreSessions
+import org.tokenkiln.app.wizard.InputMode
+import org.tokenkiln.app.wizard.WizardEvent
+import org.tokenkiln.app.wizard.WizardState
+import org.tokenkiln.core.SimToken
+import org.tokenkiln.core.UnknownModelKey
+import java.io.File
+import javax.imageio.ImageIO
+
+/**
+ * Every wizard state, reached by driving the real wizard against the real core and the
+ * simulated token, rendered to PNG (360 × 800 dp at 2×) and checked: the expected text nodes
+ * exist (through the Compose UI test API) and the image is a drawn dark screen.
+ */
+class ScreensTest {
+    private val strings = XmlStrings.load()
+    private fun t(key: S, vararg args: Any) = strings.text(key, *args)
+
+    private val outDirs: List<File> = buildList {
+        add(File(System.getProperty("kiln.screens.out", "target/screens")))
+        if (System.getProperty("kiln.updateScreens") == "true") add(File(System.getProperty("kiln.screens.docs", "../../docs/screens")))
+    }.onEach { it.mkdirs() }
+
+    /** One screen to render: file name, state, shell, and what must be on it. */
+    class Shot(
+        val name: String,
+        val state: WizardState,
+        val shell: ShellUi,
+        val texts: List<String>,
+        val descriptions: List<String> = emptyList(),
+        val heightDp: Int = 800,
+    )
+
+    private fun shell(now: Long = nowSecs(), typed: String = "", code: String = "") = ShellUi(
+        nowSecs = now,
+        onTorch = {},
+        onZoom = {},
+        onPaste = { null },
+        antennaHint = "near the top of the back, next to the camera",
+        initialTyped = typed,
+        initialCode = code,
+    )
+
+    private fun shots(): List<Shot> {
+        val out = mutableListOf<Shot>()
+
+        Harness().run {
+            out += Shot("01-get-seed-scan", state, shell(), listOf(t(S.get_seed_title), t(S.mode_scan), t(S.scan_hint)), listOf(t(S.camera_preview_description)))
+            send(WizardEvent.QrUnreadable(true))
+            out += Shot("02-scan-unreadable", state, shell(), listOf(t(S.scan_unreadable)))
+            send(WizardEvent.Scanned(CoreSessions.parse(MICROSOFT_PUSH)))
+            val reason = (state as WizardState.GetSeed).problem!!.reason
+            out += Shot("03-wrong-qr-microsoft", state, shell(), listOf(t(S.wrong_qr_title), reason), heightDp = 900)
+        }
+        Harness().run {
+            val typed = "JBSW Y3DP EHPK 3PXP"
+            send(WizardEvent.ChooseInputMode(InputMode.Type), WizardEvent.TypedChanged(typed))
+            out += Shot("04-type-key", state, shell(typed = typed), listOf(t(S.typed_label), t(S.typed_valid, 80), t(S.continue_action)))
+            val typo = "JBSWY3DPEHPK3PX1"
+            send(WizardEvent.TypedChanged(typo))
+            val invalid = (state as WizardState.GetSeed).typed as org.tokenkiln.app.wizard.TypedCheck.Invalid
+            out += Shot("05-type-key-typo", state, shell(typed = typo), listOf(invalid.reason))
+            send(WizardEvent.TypedSubmitted(AMBIGUOUS))
+            val ask = state as WizardState.AskEncoding
+            out += Shot("06-hex-or-base32", state, shell(), listOf(t(S.encoding_title), t(S.encoding_hex), t(S.encoding_base32), t(S.encoding_bits, 128, ask.asHex.fingerprint)))
+            send(WizardEvent.ChooseEncoding(asHex = false))
+            out += Shot("07-confirm-typed", state, shell(), listOf(t(S.confirm_title), t(S.typed_settings_hint), "SHA256"), heightDp = 1000)
+        }
+        Harness().run {
+            send(WizardEvent.Scanned(CoreSessions.parse(MigrationLink.sample)))
+            out += Shot("08-pick-account", state, shell(), listOf(t(S.pick_title), "GitHub · alice@example.com", t(S.pick_not_burnable)), heightDp = 1000)
+        }
+        Harness().run {
+            send(WizardEvent.Shared("otpauth://totp/Example:bob?secret=JBSWY3DPEHPK3PXP&issuer=Example&digits=8"))
+            val problem = (state as WizardState.Confirm).info.problems.first()
+            out += Shot("09-confirm-cannot", state, shell(), listOf(t(S.problems_title), problem), heightDp = 1000)
+        }
+        Harness(networkTime).run {
+            send(WizardEvent.Shared(GITHUB_LINK))
+            val c = state as WizardState.Confirm
+            out += Shot("10-confirm", state, shell(), listOf(t(S.confirm_title), "GitHub", "alice", c.info.fingerprint, t(S.confirm_continue)), heightDp = 900)
+            send(WizardEvent.ConfirmSeed)
+            out += Shot("12-hold", state, shell(), listOf(t(S.hold_title), t(S.antenna_hint, "near the top of the back, next to the camera")))
+
+            val sim = SimToken(Serials.RESTRICTED, -47_300L, null)
+            send(WizardEvent.TokenTapped(SimLink(sim)))
+            val contact = seen.filterIsInstance<WizardState.InContact>().last { it.progress.stage == org.tokenkiln.app.wizard.ContactStage.SeedWritten }
+            out += Shot(
+                "13-in-contact", contact, shell(),
+                listOf(t(S.contact_title), t(S.token_serial_model, Serials.RESTRICTED, "Token2 OTPC-P2-i"), contact.progress.drift!!.text),
+                listOf(t(S.stage_done_description, t(S.stage_seed)), t(S.stage_pending_description, t(S.stage_confirmed))),
+            )
+            sim.powerCycle()
+            val now = nowSecs()
+            val code = sim.codeAt(now)!!
+            send(WizardEvent.CodeRead(code))
+            val done = state as WizardState.Done
+            val codes = done.job.seed.expectedCodes(now)
+            out += Shot(
+                "14-done-verify", state, shell(now, code = code),
+                listOf(t(S.done_title), t(S.done_switch), t(S.codes_title), t(S.code_countdown, codes.secondsLeft.toInt()), done.check!!.diagnosis.sentence),
+                listOf(t(S.code_description, t(S.code_current), codes.current.toList().joinToString(" "))),
+                heightDp = 1200,
+            )
+        }
+        Harness(phoneClock).run {
+            send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
+            out += Shot("11-clock-unverified", state, shell(), listOf(t(S.clock_title), t(S.clock_accept)))
+        }
+        Harness(networkTime).run {
+            send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
+            val sim = SimToken(Serials.RESTRICTED, 5_000L, null)
+            sim.dropLinkAfter(4u, true)
+            send(WizardEvent.TokenTapped(SimLink(sim)))
+            val f = (state as WizardState.Failed).failure
+            out += Shot("15-failed-tap-again", state, shell(), listOf(t(S.failed_blank_title), f.message, t(S.tap_again_same, Serials.RESTRICTED)), heightDp = 900)
+        }
+        Harness(networkTime).run {
+            send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
+            send(WizardEvent.TokenTapped(SimLink(SimToken.withKey(Serials.RESTRICTED, 0L, 3.toUByte(), Serials.OTHER_KEY))))
+            out += Shot("16-failed-refused", state, shell(), listOf(t(S.failed_refused_title), "2 tries left", t(S.try_again)), heightDp = 900)
+        }
+        Harness(networkTime).run {
+            send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
+            send(WizardEvent.TokenTapped(SimLink(SimToken(Serials.UNKNOWN, 0L, 3.toUByte()))))
+            send(WizardEvent.ChooseUnknownModelKey(UnknownModelKey.Custom("0011")))
+            out += Shot("17-unknown-model", state, shell(), listOf(t(S.unknown_title), t(S.unknown_body, Serials.UNKNOWN), t(S.unknown_default_key), t(S.unknown_key_invalid)), heightDp = 1000)
+        }
+        return out.sortedBy { it.name }
+    }
+
+    @OptIn(ExperimentalTestApi::class)
+    private fun render(shot: Shot) = runSkikoComposeUiTest(size = Size(720f, shot.heightDp * 2f), density = Density(2f)) {
+        setContent { WizardScreen(shot.state, strings, shot.shell) {} }
+        waitForIdle()
+        for (text in shot.texts) {
+            val found = onAllNodesWithText(text, substring = true, useUnmergedTree = true).fetchSemanticsNodes()
+            assertTrue(found.isNotEmpty(), "${shot.name}: no text node contains '$text'")
+        }
+        for (d in shot.descriptions) {
+            val found = onAllNodesWithContentDescription(d, useUnmergedTree = true).fetchSemanticsNodes()
+            assertTrue(found.isNotEmpty(), "${shot.name}: no node is described as '$d'")
+        }
+
+        val image = onRoot().captureToImage().toAwtImage()
+        assertEquals(720, image.width)
+        assertEquals(shot.heightDp * 2, image.height)
+        assertEquals(KilnColors.background.toArgb(), image.getRGB(4, image.height - 4), "dark theme background at the bottom-left corner")
+        val colours = HashSet<Int>()
+        for (y in 0 until image.height step 3) for (x in 0 until image.width step 3) colours += image.getRGB(x, y)
+        assertTrue(colours.size > 30, "${shot.name}: only ${colours.size} colours, nothing drawn?")
+        for (dir in outDirs) ImageIO.write(image, "png", File(dir, "${shot.name}.png"))
+    }
+
+    @TestFactory
+    fun `every screen renders with its text`(): List<DynamicTest> =
+        shots().map { shot -> DynamicTest.dynamicTest(shot.name) { render(shot) } }
+
+    @Test
+    fun `the shots cover every wizard state`() {
+        val all = WizardState::class.java.declaredClasses.filter { WizardState::class.java.isAssignableFrom(it) }.map { it.simpleName }.toSet()
+        val shown = shots().map { it.state.javaClass.simpleName }.toSet()
+        assertEquals(10, all.size, all.toString())
+        assertEquals(all, shown)
+    }
+
+    @Test
+    fun `strings xml and the S keys agree both ways`() {
+        assertEquals(strings.entries.keys, S.entries.map { it.name }.toSet())
+        assertEquals("The phone's NFC antenna is X.", strings.text(S.antenna_hint, "X"))
+    }
+}
