@@ -34,6 +34,10 @@ class Wizard(
 
     val state: WizardState get() = synchronized(lock) { current }
 
+    fun removeListener(listener: (WizardState) -> Unit) {
+        synchronized(lock) { listeners -= listener }
+    }
+
     /** Called with every new state, on the thread that caused it. */
     fun addListener(listener: (WizardState) -> Unit) {
         synchronized(lock) { listeners += listener }

@@ -1,0 +1,222 @@
+package org.tokenkiln.app
+
+import android.Manifest
+import android.annotation.SuppressLint
+import android.app.Application
+import android.content.ClipboardManager
+import android.content.Intent
+import android.content.pm.PackageManager
+import android.graphics.SurfaceTexture
+import android.os.Build
+import android.os.Bundle
+import android.view.HapticFeedbackConstants
+import android.view.TextureView
+import android.view.WindowManager
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableLongStateOf
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.viewinterop.AndroidView
+import androidx.lifecycle.AndroidViewModel
+import androidx.lifecycle.ViewModelProvider
+import org.tokenkiln.app.shell.CameraFrames
+import org.tokenkiln.app.shell.NetworkClock
+import org.tokenkiln.app.shell.ReaderMode
+import org.tokenkiln.app.shell.SharedContent
+import org.tokenkiln.app.ui.Haptic
+import org.tokenkiln.app.ui.S
+import org.tokenkiln.app.ui.ShellUi
+import org.tokenkiln.app.ui.Strings
+import org.tokenkiln.app.ui.WizardScreen
+import org.tokenkiln.app.ui.cueFor
+import org.tokenkiln.app.ui.showsSeedData
+import org.tokenkiln.app.wizard.CoreSessions
+import org.tokenkiln.app.wizard.InputMode
+import org.tokenkiln.app.wizard.Wizard
+import org.tokenkiln.app.wizard.WizardEvent
+import org.tokenkiln.app.wizard.WizardState
+import org.tokenkiln.core.scanLuma
+
+/** Keeps the wizard (and the seed it holds, in Rust memory) across rotations; never saved to disk. */
+class WizardHolder(app: Application) : AndroidViewModel(app) {
+    val wizard = Wizard(CoreSessions, NetworkClock(app.getString(R.string.clock_network), app.getString(R.string.clock_phone)))
+}
+
+/**
+ * The thin Android shell: Compose screens, NFC reader mode, camera frames, share intents,
+ * clipboard, haptics and TalkBack cues around the pure [Wizard].
+ */
+class MainActivity : ComponentActivity() {
+    private lateinit var wizard: Wizard
+    private lateinit var reader: ReaderMode
+    private var camera: CameraFrames? = null
+
+    private var state by mutableStateOf<WizardState>(WizardState.GetSeed())
+    private var nowSecs by mutableLongStateOf(0L)
+    private var torchOn by mutableStateOf(false)
+    private var resumed = false
+
+    private val strings = Strings { key, args ->
+        @SuppressLint("DiscouragedApi") // names are kept by res/raw/keep.xml; S.kt mirrors strings.xml
+        val id = resources.getIdentifier(key.name, "string", packageName)
+        getString(id, *args)
+    }
+
+    private val listener: (WizardState) -> Unit = { s -> runOnUiThread { show(s) } }
+
+    private val cameraPermission = registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+        if (!granted) wizard.dispatch(WizardEvent.ChooseInputMode(InputMode.Type))
+    }
+
+    private val ticker = object : Runnable {
+        override fun run() {
+            nowSecs = wizard.referenceSecs(state)
+            window.decorView.postDelayed(this, 1000L - System.currentTimeMillis() % 1000L)
+        }
+    }
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        wizard = ViewModelProvider(this)[WizardHolder::class.java].wizard
+        reader = ReaderMode(this) { link -> wizard.dispatch(WizardEvent.TokenTapped(link)) }
+        wizard.addListener(listener)
+        state = wizard.state
+        applySecure(state)
+        if (savedInstanceState == null) receive(intent)
+
+        setContent {
+            val shell = ShellUi(
+                nowSecs = nowSecs,
+                cameraPreview = { modifier ->
+                    AndroidView(factory = { ctx -> TextureView(ctx).also { attachCamera(it) } }, modifier = modifier)
+                },
+                torchOn = torchOn,
+                onTorch = { on -> camera?.let { it.setTorch(on); torchOn = on } },
+                onZoom = { zoomIn -> camera?.stepZoom(zoomIn) },
+                onPaste = { getSystemService(ClipboardManager::class.java)?.let { SharedContent.takeClipboardText(it) } },
+                antennaHint = reader.antennaHint { _, y ->
+                    getString(if (y < 0.34f) R.string.antenna_top else if (y > 0.66f) R.string.antenna_bottom else R.string.antenna_middle)
+                },
+                nfcEnabled = reader.enabled,
+            )
+            WizardScreen(state, strings, shell) { e -> wizard.dispatch(e) }
+        }
+    }
+
+    override fun onNewIntent(intent: Intent) {
+        super.onNewIntent(intent)
+        receive(intent)
+    }
+
+    override fun onResume() {
+        super.onResume()
+        resumed = true
+        updateReaderMode(state)
+        ticker.run()
+    }
+
+    override fun onPause() {
+        resumed = false
+        reader.disable()
+        window.decorView.removeCallbacks(ticker)
+        closeCamera()
+        super.onPause()
+    }
+
+    override fun onDestroy() {
+        wizard.removeListener(listener)
+        super.onDestroy()
+    }
+
+    private fun show(next: WizardState) {
+        val previous = state
+        state = next
+        applySecure(next)
+        updateReaderMode(next)
+        if (!(next is WizardState.GetSeed && next.mode == InputMode.Scan)) closeCamera()
+        cueFor(previous, next, strings)?.let { cue ->
+            val view = window.decorView
+            @Suppress("DEPRECATION") // the replacement (pane titles / live regions) also speaks; this is immediate
+            view.announceForAccessibility(cue.speech)
+            val feedback = when (cue.haptic) {
+                Haptic.None -> null
+                Haptic.Tick -> HapticFeedbackConstants.VIRTUAL_KEY
+                Haptic.Success -> if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) HapticFeedbackConstants.CONFIRM else HapticFeedbackConstants.LONG_PRESS
+                Haptic.Error -> if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) HapticFeedbackConstants.REJECT else HapticFeedbackConstants.LONG_PRESS
+            }
+            feedback?.let { view.performHapticFeedback(it) }
+        }
+    }
+
+    /** Screenshots and the recents thumbnail are blocked while seed data is on screen. */
+    private fun applySecure(s: WizardState) {
+        if (s.showsSeedData()) {
+            window.addFlags(WindowManager.LayoutParams.FLAG_SECURE)
+        } else {
+            window.clearFlags(WindowManager.LayoutParams.FLAG_SECURE)
+        }
+    }
+
+    /** Reader mode is on exactly while a token may be tapped (and the app is in front). */
+    private fun updateReaderMode(s: WizardState) {
+        val wantsToken = s is WizardState.Hold || s is WizardState.InContact ||
+            (s is WizardState.Failed && s.tapAgain) || s is WizardState.UnknownModel
+        if (resumed && wantsToken) reader.enable() else reader.disable()
+    }
+
+    private fun receive(intent: Intent?) {
+        intent ?: return
+        SharedContent.text(intent)?.let {
+            wizard.dispatch(WizardEvent.Shared(it))
+            return
+        }
+        val uri = SharedContent.imageUri(intent) ?: return
+        Thread {
+            val luma = SharedContent.luma(contentResolver, uri)
+            val input = luma?.let { (data, w, h) -> scanLuma(data, w.toUInt(), h.toUInt(), w.toUInt()) }
+            if (input != null) {
+                wizard.dispatch(WizardEvent.Scanned(input))
+            } else {
+                runOnUiThread { android.widget.Toast.makeText(this, strings.text(S.share_image_no_qr), android.widget.Toast.LENGTH_LONG).show() }
+            }
+        }.start()
+    }
+
+    private fun attachCamera(view: TextureView) {
+        if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
+            cameraPermission.launch(Manifest.permission.CAMERA)
+            return
+        }
+        view.surfaceTextureListener = object : TextureView.SurfaceTextureListener {
+            override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) {
+                closeCamera()
+                camera = CameraFrames(
+                    this@MainActivity,
+                    onLuma = { data, w, h, stride ->
+                        val input = scanLuma(data, w.toUInt(), h.toUInt(), stride.toUInt())
+                        if (input != null) wizard.dispatch(WizardEvent.Scanned(input))
+                    },
+                    onError = { },
+                ).also { it.open(surface) }
+            }
+
+            override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) {}
+
+            override fun onSurfaceTextureDestroyed(surface: SurfaceTexture): Boolean {
+                closeCamera()
+                return true
+            }
+
+            override fun onSurfaceTextureUpdated(surface: SurfaceTexture) {}
+        }
+    }
+
+    private fun closeCamera() {
+        camera?.close()
+        camera = null
+        torchOn = false
+    }
+}

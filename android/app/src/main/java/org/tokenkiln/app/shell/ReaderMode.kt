@@ -1,0 +1,52 @@
+package org.tokenkiln.app.shell
+
+import android.app.Activity
+import android.nfc.NfcAdapter
+import android.nfc.Tag
+import android.os.Build
+import android.os.Bundle
+
+/**
+ * NFC reader mode for the token: NFC-A only, no NDEF probing (the token is not an NDEF tag,
+ * and the probe costs time in the field), no platform sounds (the app gives its own cues).
+ * The callback runs on a binder thread: the blocking session runs right there.
+ */
+class ReaderMode(private val activity: Activity, private val onToken: (IsoDepLink) -> Unit) {
+    private val adapter: NfcAdapter? = NfcAdapter.getDefaultAdapter(activity)
+
+    val available: Boolean get() = adapter != null
+    val enabled: Boolean get() = adapter?.isEnabled == true
+
+    fun enable() {
+        val flags = NfcAdapter.FLAG_READER_NFC_A or NfcAdapter.FLAG_READER_SKIP_NDEF_CHECK or NfcAdapter.FLAG_READER_NO_PLATFORM_SOUNDS
+        val extras = Bundle().apply { putInt(NfcAdapter.EXTRA_READER_PRESENCE_CHECK_DELAY, 250) }
+        adapter?.enableReaderMode(activity, { tag: Tag -> deliver(tag) }, flags, extras)
+    }
+
+    fun disable() {
+        adapter?.disableReaderMode(activity)
+    }
+
+    private fun deliver(tag: Tag) {
+        val link = IsoDepLink.open(tag) ?: return
+        try {
+            onToken(link)
+        } finally {
+            link.close()
+        }
+    }
+
+    /**
+     * Where the NFC antenna is, from `NfcAntennaInfo` (API 34+), as a short phrase built
+     * by [describe] from the antenna's position relative to the device size; null if unknown.
+     */
+    fun antennaHint(describe: (xFraction: Float, yFraction: Float) -> String): String? {
+        if (Build.VERSION.SDK_INT < Build.VERSION_CODES.UPSIDE_DOWN_CAKE) return null
+        val info = adapter?.nfcAntennaInfo ?: return null
+        val antenna = info.availableNfcAntennas.firstOrNull() ?: return null
+        val w = info.deviceWidth
+        val h = info.deviceHeight
+        if (w <= 0 || h <= 0) return null
+        return describe(antenna.locationX.toFloat() / w, antenna.locationY.toFloat() / h)
+    }
+}

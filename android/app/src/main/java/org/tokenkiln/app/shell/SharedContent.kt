@@ -1,0 +1,75 @@
+package org.tokenkiln.app.shell
+
+import android.content.ClipData
+import android.content.ClipboardManager
+import android.content.ContentResolver
+import android.content.Intent
+import android.graphics.Bitmap
+import android.graphics.BitmapFactory
+import android.net.Uri
+import android.os.Build
+
+/** Seeds arriving from other apps (share sheet) and from the clipboard. */
+object SharedContent {
+    /** The text of an ACTION_SEND / text/plain intent (an otpauth:// link), else null. */
+    fun text(intent: Intent): String? {
+        if (intent.action != Intent.ACTION_SEND) return null
+        if (intent.type?.startsWith("text/") != true) return null
+        return intent.getStringExtra(Intent.EXTRA_TEXT)
+    }
+
+    /** The image of an ACTION_SEND / image/\* intent, else null. */
+    fun imageUri(intent: Intent): Uri? {
+        if (intent.action != Intent.ACTION_SEND) return null
+        if (intent.type?.startsWith("image/") != true) return null
+        return if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+            intent.getParcelableExtra(Intent.EXTRA_STREAM, Uri::class.java)
+        } else {
+            @Suppress("DEPRECATION")
+            intent.getParcelableExtra(Intent.EXTRA_STREAM)
+        }
+    }
+
+    /**
+     * A shared image as 8-bit luma (rowStride = width) for the QR decoder, downscaled so
+     * the longer side is at most [maxSide] pixels. Null when it cannot be decoded.
+     */
+    fun luma(resolver: ContentResolver, uri: Uri, maxSide: Int = 2000): Triple<ByteArray, Int, Int>? {
+        val bounds = BitmapFactory.Options().apply { inJustDecodeBounds = true }
+        resolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it, null, bounds) } ?: return null
+        var sample = 1
+        while (maxOf(bounds.outWidth, bounds.outHeight) / sample > maxSide) sample *= 2
+        val opts = BitmapFactory.Options().apply {
+            inSampleSize = sample
+            inPreferredConfig = Bitmap.Config.ARGB_8888
+        }
+        val bitmap = resolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it, null, opts) } ?: return null
+        val w = bitmap.width
+        val h = bitmap.height
+        val pixels = IntArray(w * h)
+        bitmap.getPixels(pixels, 0, w, 0, 0, w, h)
+        bitmap.recycle()
+        val luma = ByteArray(w * h)
+        for (i in pixels.indices) {
+            val p = pixels[i]
+            val r = (p shr 16) and 0xFF
+            val g = (p shr 8) and 0xFF
+            val b = p and 0xFF
+            // ITU-R BT.601 luma, integer form
+            luma[i] = ((r * 77 + g * 150 + b * 29) shr 8).toByte()
+        }
+        return Triple(luma, w, h)
+    }
+
+    /** The clipboard's text, and the clipboard cleared (a seed must not linger there). */
+    fun takeClipboardText(clipboard: ClipboardManager): String? {
+        val clip = clipboard.primaryClip ?: return null
+        val text = (0 until clip.itemCount).firstNotNullOfOrNull { clip.getItemAt(it).text?.toString() }
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+            clipboard.clearPrimaryClip()
+        } else {
+            clipboard.setPrimaryClip(ClipData.newPlainText("", ""))
+        }
+        return text
+    }
+}
