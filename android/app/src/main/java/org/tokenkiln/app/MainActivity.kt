@@ -100,6 +100,7 @@ class MainActivity : ComponentActivity() {
                 antennaHint = reader.antennaHint { _, y ->
                     getString(if (y < 0.34f) R.string.antenna_top else if (y > 0.66f) R.string.antenna_bottom else R.string.antenna_middle)
                 },
+                antennaY = reader.antennaPosition()?.second,
                 nfcEnabled = reader.enabled,
             )
             WizardScreen(state, strings, shell) { e -> wizard.dispatch(e) }

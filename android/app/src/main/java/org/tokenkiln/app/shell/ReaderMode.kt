@@ -40,13 +40,17 @@ class ReaderMode(private val activity: Activity, private val onToken: (IsoDepLin
      * Where the NFC antenna is, from `NfcAntennaInfo` (API 34+), as a short phrase built
      * by [describe] from the antenna's position relative to the device size; null if unknown.
      */
-    fun antennaHint(describe: (xFraction: Float, yFraction: Float) -> String): String? {
+    fun antennaHint(describe: (xFraction: Float, yFraction: Float) -> String): String? =
+        antennaPosition()?.let { (x, y) -> describe(x, y) }
+
+    /** The first antenna's position as fractions of the device width and height (API 34+). */
+    fun antennaPosition(): Pair<Float, Float>? {
         if (Build.VERSION.SDK_INT < Build.VERSION_CODES.UPSIDE_DOWN_CAKE) return null
         val info = adapter?.nfcAntennaInfo ?: return null
         val antenna = info.availableNfcAntennas.firstOrNull() ?: return null
         val w = info.deviceWidth
         val h = info.deviceHeight
         if (w <= 0 || h <= 0) return null
-        return describe(antenna.locationX.toFloat() / w, antenna.locationY.toFloat() / h)
+        return antenna.locationX.toFloat() / w to antenna.locationY.toFloat() / h
     }
 }

@@ -66,6 +66,7 @@ enum class S {
     antenna_unknown,
     hold_writing,
     hold_unknown_key,
+    antenna_picture,
     nfc_off,
     contact_title,
     stage_found,

@@ -24,6 +24,8 @@ class ShellUi(
     val onPaste: (() -> String?)? = null,
     /** Where the NFC antenna is ("near the top of the back"), from NfcAntennaInfo; null if unknown. */
     val antennaHint: String? = null,
+    /** The antenna's height on the back, 0 (top) … 1 (bottom); null if unknown. */
+    val antennaY: Float? = null,
     val nfcEnabled: Boolean = true,
     /** Pre-filled typed key (the render test shows the typing screen with text). */
     val initialTyped: String = "",

@@ -1,6 +1,11 @@
 package org.tokenkiln.app.ui
 
+import androidx.compose.foundation.Canvas
 import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.size
+import androidx.compose.ui.geometry.CornerRadius
+import androidx.compose.ui.geometry.Offset
+import androidx.compose.ui.graphics.drawscope.Stroke
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
@@ -46,7 +51,10 @@ fun HoldScreen(state: WizardState.Hold, shell: ShellUi, onEvent: (WizardEvent) -
     Screen(str(S.hold_title), step = 3) {
         if (!shell.nfcEnabled) Notice(Tone.Error, null, str(S.nfc_off), live = true)
         Body(str(S.hold_body))
-        Notice(Tone.Neutral, null, shell.antennaHint?.let { str(S.antenna_hint, it) } ?: str(S.antenna_unknown))
+        Row(horizontalArrangement = Arrangement.spacedBy(16.dp), verticalAlignment = Alignment.CenterVertically) {
+            PhoneBack(shell.antennaY ?: 0.2f)
+            Body(shell.antennaHint?.let { str(S.antenna_hint, it) } ?: str(S.antenna_unknown))
+        }
         val info = state.job.info
         Body(
             str(S.hold_writing, listOfNotNull(info.issuer, info.account).joinToString(" · "), info.fingerprint),
@@ -54,6 +62,24 @@ fun HoldScreen(state: WizardState.Hold, shell: ShellUi, onEvent: (WizardEvent) -
         )
         if (state.job.unknownModelKey != null) Notice(Tone.Warning, null, str(S.hold_unknown_key))
         TextButton(onClick = { onEvent(WizardEvent.Back) }) { Text(str(S.back)) }
+    }
+}
+
+/** The back of a phone with the token's place (the NFC antenna) marked. */
+@Composable
+private fun PhoneBack(antennaY: Float) {
+    val description = str(S.antenna_picture)
+    val outline = MaterialTheme.colorScheme.onSurfaceVariant
+    val mark = MaterialTheme.colorScheme.primary
+    Canvas(Modifier.size(width = 72.dp, height = 132.dp).semantics { contentDescription = description }) {
+        val stroke = 3.dp.toPx()
+        drawRoundRect(outline, style = Stroke(stroke), cornerRadius = CornerRadius(12.dp.toPx()))
+        // camera bump, top left
+        drawRoundRect(outline, topLeft = Offset(10.dp.toPx(), 10.dp.toPx()), size = androidx.compose.ui.geometry.Size(18.dp.toPx(), 26.dp.toPx()), style = Stroke(stroke / 2), cornerRadius = CornerRadius(5.dp.toPx()))
+        val y = size.height * antennaY.coerceIn(0.12f, 0.88f)
+        drawCircle(mark.copy(alpha = 0.25f), radius = 18.dp.toPx(), center = Offset(size.width / 2, y))
+        drawCircle(mark, radius = 18.dp.toPx(), center = Offset(size.width / 2, y), style = Stroke(stroke))
+        drawCircle(mark, radius = 6.dp.toPx(), center = Offset(size.width / 2, y))
     }
 }
 

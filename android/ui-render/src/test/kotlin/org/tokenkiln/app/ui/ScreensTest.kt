@@ -54,6 +54,7 @@ class ScreensTest {
         onZoom = {},
         onPaste = { null },
         antennaHint = "near the top of the back, next to the camera",
+        antennaY = 0.22f,
         initialTyped = typed,
         initialCode = code,
     )
@@ -97,7 +98,7 @@ class ScreensTest {
             val c = state as WizardState.Confirm
             out += Shot("10-confirm", state, shell(), listOf(t(S.confirm_title), "GitHub", "alice", c.info.fingerprint, t(S.confirm_continue)), heightDp = 900)
             send(WizardEvent.ConfirmSeed)
-            out += Shot("12-hold", state, shell(), listOf(t(S.hold_title), t(S.antenna_hint, "near the top of the back, next to the camera")))
+            out += Shot("12-hold", state, shell(), listOf(t(S.hold_title), t(S.antenna_hint, "near the top of the back, next to the camera")), listOf(t(S.antenna_picture)))
 
             val sim = SimToken(Serials.RESTRICTED, -47_300L, null)
             send(WizardEvent.TokenTapped(SimLink(sim)))
@@ -141,7 +142,7 @@ class ScreensTest {
             send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
             send(WizardEvent.TokenTapped(SimLink(SimToken(Serials.UNKNOWN, 0L, 3.toUByte()))))
             send(WizardEvent.ChooseUnknownModelKey(UnknownModelKey.Custom("0011")))
-            out += Shot("17-unknown-model", state, shell(), listOf(t(S.unknown_title), t(S.unknown_body, Serials.UNKNOWN), t(S.unknown_default_key), t(S.unknown_key_invalid)), heightDp = 1000)
+            out += Shot("17-unknown-model", state, shell(), listOf(t(S.unknown_title), t(S.unknown_body, Serials.UNKNOWN), t(S.unknown_default_key), t(S.unknown_key_invalid), t(S.unknown_leave)), heightDp = 1200)
         }
         return out.sortedBy { it.name }
     }
