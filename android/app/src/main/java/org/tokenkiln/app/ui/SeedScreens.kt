@@ -58,7 +58,8 @@ fun GetSeedScreen(state: WizardState.GetSeed, shell: ShellUi, onEvent: (WizardEv
         state.problem?.let { p ->
             val lines = buildList {
                 add(p.reason)
-                if (p.suggestions.isNotEmpty()) add(str(S.suggestions, p.suggestions.joinToString(", ")))
+                val extra = p.suggestions.filter { it !in p.reason } // the core's reason may already say them
+                if (extra.isNotEmpty()) add(str(S.suggestions, extra.joinToString(", ")))
             }
             Notice(Tone.Error, str(if (p.wrongQr) S.wrong_qr_title else S.refused_title), *lines.toTypedArray(), live = true)
         }
@@ -123,7 +124,8 @@ private fun TypePane(state: WizardState.GetSeed, shell: ShellUi, onEvent: (Wizar
         is TypedCheck.Invalid -> {
             val lines = buildList {
                 add(c.reason)
-                if (c.suggestions.isNotEmpty()) add(str(S.suggestions, c.suggestions.joinToString(", ")))
+                val extra = c.suggestions.filter { it !in c.reason }
+                if (extra.isNotEmpty()) add(str(S.suggestions, extra.joinToString(", ")))
             }
             Notice(Tone.Error, null, *lines.toTypedArray(), live = true)
         }
