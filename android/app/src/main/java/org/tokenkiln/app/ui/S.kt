@@ -28,6 +28,7 @@ enum class S {
     suggestions,
     typed_label,
     typed_valid,
+    typed_export,
     typed_ambiguous,
     typed_empty,
     paste,

@@ -120,6 +120,7 @@ private fun TypePane(state: WizardState.GetSeed, shell: ShellUi, onEvent: (Wizar
     when (val c = state.typed) {
         TypedCheck.Empty -> Body(str(S.typed_empty), color = MaterialTheme.colorScheme.onSurfaceVariant)
         is TypedCheck.Valid -> Notice(Tone.Success, null, str(S.typed_valid, c.bits), live = true)
+        is TypedCheck.Export -> Notice(Tone.Success, null, str(S.typed_export, c.accounts), live = true)
         is TypedCheck.Ambiguous -> Notice(Tone.Warning, null, str(S.typed_ambiguous, c.hexBits, c.base32Bits), live = true)
         is TypedCheck.Invalid -> {
             val lines = buildList {
@@ -141,7 +142,7 @@ private fun TypePane(state: WizardState.GetSeed, shell: ShellUi, onEvent: (Wizar
         }
         Button(
             onClick = { onEvent(WizardEvent.TypedSubmitted(text)) },
-            enabled = state.typed is TypedCheck.Valid || state.typed is TypedCheck.Ambiguous,
+            enabled = state.typed.let { it is TypedCheck.Valid || it is TypedCheck.Ambiguous || it is TypedCheck.Export },
         ) { Text(str(S.continue_action)) }
     }
 }

@@ -216,7 +216,7 @@ class Wizard(
                 is SeedInput.Totp -> TypedCheck.Valid(input.seed.info().secretBits.toInt())
                 is SeedInput.Ambiguous -> TypedCheck.Ambiguous(input.hexBits.toInt(), input.base32Bits.toInt())
                 is SeedInput.Refused -> TypedCheck.Invalid(input.reason, input.suggestions)
-                is SeedInput.Migration -> TypedCheck.Valid(0)
+                is SeedInput.Migration -> TypedCheck.Export(input.accounts.size)
             }
         } finally {
             input.destroy() // zeroize the parsed secret now, not at the next GC

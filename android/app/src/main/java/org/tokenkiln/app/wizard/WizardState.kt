@@ -28,6 +28,9 @@ val PERIODS: List<Int> = listOf(30, 60)
 sealed interface TypedCheck {
     data object Empty : TypedCheck
     data class Valid(val bits: Int) : TypedCheck
+
+    /** A pasted Google Authenticator export link with this many accounts. */
+    data class Export(val accounts: Int) : TypedCheck
     data class Ambiguous(val hexBits: Int, val base32Bits: Int) : TypedCheck
     data class Invalid(val reason: String, val suggestions: List<String>) : TypedCheck
 }

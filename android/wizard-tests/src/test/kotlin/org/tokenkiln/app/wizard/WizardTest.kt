@@ -292,6 +292,9 @@ class MigrationTest {
     @Test
     fun `Google Authenticator export - pick a burnable account, the others say why not`() {
         val h = Harness(networkTime)
+        h.send(WizardEvent.ChooseInputMode(InputMode.Type), WizardEvent.TypedChanged(MigrationLink.sample))
+        assertEquals(TypedCheck.Export(3), h.expect<WizardState.GetSeed>().typed)
+        h.send(WizardEvent.ChooseInputMode(InputMode.Scan))
         h.send(WizardEvent.Scanned(CoreSessions.parse(MigrationLink.sample)))
         val pick = h.expect<WizardState.PickAccount>()
         assertEquals(3, pick.rows.size)

@@ -1,0 +1,57 @@
+package org.tokenkiln.app.ui
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.tokenkiln.app.wizard.WizardEvent
+import org.tokenkiln.app.wizard.WizardState
+import org.tokenkiln.core.SimToken
+
+/** Spoken and haptic cues along a real session, and which screens get FLAG_SECURE. */
+class CuesTest {
+    private val strings = XmlStrings.load()
+
+    private fun cues(states: List<WizardState>): List<Cue> {
+        var previous: WizardState? = null
+        return states.mapNotNull { s -> cueFor(previous, s, strings).also { previous = s } }
+    }
+
+    @Test
+    fun `a burn is announced once per milestone`() {
+        val h = Harness(networkTime)
+        h.send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
+        h.send(WizardEvent.TokenTapped(SimLink(SimToken(Serials.P1, 1_000L, null))))
+        val spoken = cues(h.seen.toList())
+        assertEquals(
+            listOf(strings.text(S.cue_hold), strings.text(S.cue_found), strings.text(S.cue_done)),
+            spoken.map { it.speech },
+        )
+        assertEquals(listOf(Haptic.None, Haptic.Tick, Haptic.Success), spoken.map { it.haptic })
+    }
+
+    @Test
+    fun `a lost token is announced with the core's consequence`() {
+        val h = Harness(networkTime)
+        h.send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
+        val sim = SimToken(Serials.RESTRICTED, 0L, null)
+        sim.dropLinkAfter(4u, true)
+        h.send(WizardEvent.TokenTapped(SimLink(sim)))
+        val last = cues(h.seen.toList()).last()
+        val failed = h.state as WizardState.Failed
+        assertEquals(strings.text(S.cue_failed, failed.failure.message), last.speech)
+        assertEquals(Haptic.Error, last.haptic)
+        assertNull(cueFor(failed, failed, strings), "the same failure is not repeated")
+    }
+
+    @Test
+    fun `seed screens are secure, token screens are not`() {
+        val h = Harness(networkTime)
+        assertTrue(h.state.showsSeedData())
+        h.send(WizardEvent.Shared(GITHUB_LINK))
+        assertTrue(h.state.showsSeedData())
+        h.send(WizardEvent.ConfirmSeed)
+        assertFalse(h.state.showsSeedData())
+    }
+}
