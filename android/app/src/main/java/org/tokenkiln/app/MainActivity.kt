@@ -58,16 +58,25 @@ class MainActivity : ComponentActivity() {
     private var nowSecs by mutableLongStateOf(0L)
     private var torchOn by mutableStateOf(false)
     private var resumed = false
+    private var readerOn = false
+    private var pendingSurface: SurfaceTexture? = null
 
-    private val strings = Strings { key, args ->
-        @SuppressLint("DiscouragedApi") // names are kept by res/raw/keep.xml; S.kt mirrors strings.xml
-        val id = resources.getIdentifier(key.name, "string", packageName)
-        getString(id, *args)
+    private val strings = object : Strings {
+        // Looked up by name: res/raw/keep.xml keeps them through shrinking, and a JVM test
+        // checks S.kt and strings.xml list the same names.
+        @SuppressLint("DiscouragedApi")
+        override fun text(key: S, vararg args: Any): String {
+            val id = resources.getIdentifier(key.name, "string", packageName)
+            return getString(id, *args)
+        }
     }
 
     private val listener: (WizardState) -> Unit = { s -> runOnUiThread { show(s) } }
 
     private val cameraPermission = registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+        val surface = pendingSurface
+        pendingSurface = null
+        if (granted && surface != null) openCamera(surface)
         if (!granted) wizard.dispatch(WizardEvent.ChooseInputMode(InputMode.Type))
     }
 
@@ -121,6 +130,7 @@ class MainActivity : ComponentActivity() {
 
     override fun onPause() {
         resumed = false
+        readerOn = false
         reader.disable()
         window.decorView.removeCallbacks(ticker)
         closeCamera()
@@ -165,7 +175,11 @@ class MainActivity : ComponentActivity() {
     private fun updateReaderMode(s: WizardState) {
         val wantsToken = s is WizardState.Hold || s is WizardState.InContact ||
             (s is WizardState.Failed && s.tapAgain) || s is WizardState.UnknownModel
-        if (resumed && wantsToken) reader.enable() else reader.disable()
+        val on = resumed && wantsToken
+        // Only on a change: re-enabling reader mode mid-session would drop the token.
+        if (on == readerOn) return
+        readerOn = on
+        if (on) reader.enable() else reader.disable()
     }
 
     private fun receive(intent: Intent?) {
@@ -187,32 +201,39 @@ class MainActivity : ComponentActivity() {
     }
 
     private fun attachCamera(view: TextureView) {
-        if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
-            cameraPermission.launch(Manifest.permission.CAMERA)
-            return
-        }
         view.surfaceTextureListener = object : TextureView.SurfaceTextureListener {
             override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) {
-                closeCamera()
-                camera = CameraFrames(
-                    this@MainActivity,
-                    onLuma = { data, w, h, stride ->
-                        val input = scanLuma(data, w.toUInt(), h.toUInt(), stride.toUInt())
-                        if (input != null) wizard.dispatch(WizardEvent.Scanned(input))
-                    },
-                    onError = { },
-                ).also { it.open(surface) }
+                if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
+                    openCamera(surface)
+                } else {
+                    pendingSurface = surface
+                    cameraPermission.launch(Manifest.permission.CAMERA)
+                }
             }
 
             override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) {}
 
             override fun onSurfaceTextureDestroyed(surface: SurfaceTexture): Boolean {
+                if (pendingSurface === surface) pendingSurface = null
                 closeCamera()
                 return true
             }
 
             override fun onSurfaceTextureUpdated(surface: SurfaceTexture) {}
         }
+    }
+
+    private fun openCamera(surface: SurfaceTexture) {
+        closeCamera()
+        camera = CameraFrames(
+            this,
+            onLuma = { data, w, h, stride ->
+                // Runs on the camera thread; the decoder is fast enough for one frame at a time.
+                val input = scanLuma(data, w.toUInt(), h.toUInt(), stride.toUInt())
+                if (input != null) wizard.dispatch(WizardEvent.Scanned(input))
+            },
+            onError = { },
+        ).also { it.open(surface) }
     }
 
     private fun closeCamera() {
