@@ -38,6 +38,7 @@ import org.tokenkiln.app.wizard.InputMode
 import org.tokenkiln.app.wizard.Wizard
 import org.tokenkiln.app.wizard.WizardEvent
 import org.tokenkiln.app.wizard.WizardState
+import org.tokenkiln.core.KilnException
 import org.tokenkiln.core.scanLuma
 
 /** Keeps the wizard (and the seed it holds, in Rust memory) across rotations; never saved to disk. */
@@ -191,7 +192,11 @@ class MainActivity : ComponentActivity() {
         val uri = SharedContent.imageUri(intent) ?: return
         Thread {
             val luma = SharedContent.luma(contentResolver, uri)
-            val input = luma?.let { (data, w, h) -> scanLuma(data, w.toUInt(), h.toUInt(), w.toUInt()) }
+            val input = try {
+                luma?.let { (data, w, h) -> scanLuma(data, w.toUInt(), h.toUInt(), w.toUInt()) }
+            } catch (_: KilnException) {
+                null
+            }
             if (input != null) {
                 wizard.dispatch(WizardEvent.Scanned(input))
             } else {
@@ -229,7 +234,11 @@ class MainActivity : ComponentActivity() {
             this,
             onLuma = { data, w, h, stride ->
                 // Runs on the camera thread; the decoder is fast enough for one frame at a time.
-                val input = scanLuma(data, w.toUInt(), h.toUInt(), stride.toUInt())
+                val input = try {
+                    scanLuma(data, w.toUInt(), h.toUInt(), stride.toUInt())
+                } catch (_: KilnException) {
+                    null // impossible frame dimensions: skip the frame
+                }
                 if (input != null) wizard.dispatch(WizardEvent.Scanned(input))
             },
             onError = { },
