@@ -34,7 +34,17 @@ object SharedContent {
      * A shared image as 8-bit luma (rowStride = width) for the QR decoder, downscaled so
      * the longer side is at most [maxSide] pixels. Null when it cannot be decoded.
      */
-    fun luma(resolver: ContentResolver, uri: Uri, maxSide: Int = 2000): Triple<ByteArray, Int, Int>? {
+    fun luma(resolver: ContentResolver, uri: Uri, maxSide: Int = 2000): Triple<ByteArray, Int, Int>? = try {
+        decodeLuma(resolver, uri, maxSide)
+    } catch (_: java.io.IOException) {
+        null
+    } catch (_: SecurityException) {
+        null // the sharing app revoked access
+    } catch (_: OutOfMemoryError) {
+        null
+    }
+
+    private fun decodeLuma(resolver: ContentResolver, uri: Uri, maxSide: Int): Triple<ByteArray, Int, Int>? {
         val bounds = BitmapFactory.Options().apply { inJustDecodeBounds = true }
         resolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it, null, bounds) } ?: return null
         var sample = 1
