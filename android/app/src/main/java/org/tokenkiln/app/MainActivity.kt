@@ -13,6 +13,7 @@ import android.view.HapticFeedbackConstants
 import android.view.TextureView
 import android.view.WindowManager
 import androidx.activity.ComponentActivity
+import androidx.activity.OnBackPressedCallback
 import androidx.activity.compose.setContent
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.runtime.getValue
@@ -81,6 +82,13 @@ class MainActivity : ComponentActivity() {
         if (!granted) wizard.dispatch(WizardEvent.ChooseInputMode(InputMode.Type))
     }
 
+    /** System back goes to the wizard's previous step; on the first screen it leaves the app. */
+    private val back = object : OnBackPressedCallback(false) {
+        override fun handleOnBackPressed() {
+            wizard.dispatch(WizardEvent.Back)
+        }
+    }
+
     private val ticker = object : Runnable {
         override fun run() {
             nowSecs = wizard.referenceSecs(state)
@@ -93,7 +101,9 @@ class MainActivity : ComponentActivity() {
         wizard = ViewModelProvider(this)[WizardHolder::class.java].wizard
         reader = ReaderMode(this) { link -> wizard.dispatch(WizardEvent.TokenTapped(link)) }
         wizard.addListener(listener)
+        onBackPressedDispatcher.addCallback(this, back)
         state = wizard.state
+        back.isEnabled = !(state is WizardState.GetSeed && (state as WizardState.GetSeed).problem == null)
         applySecure(state)
         if (savedInstanceState == null) receive(intent)
 
@@ -146,6 +156,7 @@ class MainActivity : ComponentActivity() {
     private fun show(next: WizardState) {
         val previous = state
         state = next
+        back.isEnabled = !(next is WizardState.GetSeed && next.problem == null)
         applySecure(next)
         updateReaderMode(next)
         if (!(next is WizardState.GetSeed && next.mode == InputMode.Scan)) closeCamera()
@@ -174,8 +185,7 @@ class MainActivity : ComponentActivity() {
 
     /** Reader mode is on exactly while a token may be tapped (and the app is in front). */
     private fun updateReaderMode(s: WizardState) {
-        val wantsToken = s is WizardState.Hold || s is WizardState.InContact ||
-            (s is WizardState.Failed && s.tapAgain) || s is WizardState.UnknownModel
+        val wantsToken = s is WizardState.Hold || s is WizardState.InContact || (s is WizardState.Failed && s.tapAgain)
         val on = resumed && wantsToken
         // Only on a change: re-enabling reader mode mid-session would drop the token.
         if (on == readerOn) return

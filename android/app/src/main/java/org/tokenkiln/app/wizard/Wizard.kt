@@ -153,7 +153,7 @@ class Wizard(
         is WizardState.Hold -> confirmOf(s.job)
         is WizardState.UnknownModel -> WizardState.Hold(s.job.copy(unknownModelKey = null))
         is WizardState.Failed -> if (s.failure is Failure.LinkLost && s.failure.tokenMayBeBlank) null else confirmOf(s.job)
-        is WizardState.Done -> null
+        is WizardState.Done -> WizardState.GetSeed()
         is WizardState.InContact -> null
     }
 
