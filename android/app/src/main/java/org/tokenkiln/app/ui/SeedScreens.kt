@@ -247,7 +247,8 @@ private fun <T> ChipRow(label: String, values: List<T>, selected: T, show: @Comp
 @Composable
 fun ClockUnverifiedScreen(state: WizardState.ClockUnverified, onEvent: (WizardEvent) -> Unit) {
     Screen(str(S.clock_title), step = 2) {
-        Notice(Tone.Warning, null, str(S.clock_body, state.job.clock.source), str(S.clock_advice), live = true)
+        Notice(Tone.Warning, null, str(S.clock_body), str(S.clock_advice), live = true)
+        Field(str(S.label_clock), state.job.clock.source)
         Button(onClick = { onEvent(WizardEvent.AcceptUnverifiedClock) }, modifier = Modifier.fillMaxWidth()) {
             Text(str(S.clock_accept))
         }
