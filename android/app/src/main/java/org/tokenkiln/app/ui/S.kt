@@ -90,6 +90,7 @@ enum class S {
     code_countdown,
     code_description,
     clock_after,
+    clock_after_residual,
     verify_label,
     verify_check,
     verify_match,

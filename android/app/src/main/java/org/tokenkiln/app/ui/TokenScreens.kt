@@ -43,7 +43,8 @@ import org.tokenkiln.app.wizard.WizardState
 import org.tokenkiln.core.DriftView
 import org.tokenkiln.core.UnknownModelKey
 import java.time.Instant
-import java.time.ZoneOffset
+import java.time.ZoneId
+import java.util.Locale
 import java.time.format.DateTimeFormatter
 
 @Composable
@@ -165,8 +166,14 @@ fun DoneScreen(state: WizardState.Done, shell: ShellUi, onEvent: (WizardEvent) -
     Screen(str(S.done_title), step = 4) {
         Notice(Tone.Success, null, str(S.done_switch), live = true)
         Body(str(S.token_serial_model, report.token.serial, report.token.model))
+        val clockAfter = DateTimeFormatter.ofPattern("HH:mm:ss z").format(Instant.ofEpochSecond(report.clockAfter).atZone(ZoneId.systemDefault()))
+        val residual = report.residualMs
         Body(
-            str(S.clock_after, DateTimeFormatter.ISO_LOCAL_TIME.format(Instant.ofEpochSecond(report.clockAfter).atOffset(ZoneOffset.UTC)) + " UTC"),
+            if (residual != null) {
+                str(S.clock_after_residual, clockAfter, String.format(Locale.ROOT, "%+.2f s", residual / 1000.0))
+            } else {
+                str(S.clock_after, clockAfter)
+            },
             color = MaterialTheme.colorScheme.onSurfaceVariant,
         )
         val codes = state.job.seed.expectedCodes(shell.nowSecs)
