@@ -25,6 +25,7 @@ import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.ViewModelProvider
 import org.tokenkiln.app.shell.CameraFrames
 import org.tokenkiln.app.shell.NetworkClock
+import org.tokenkiln.app.shell.QrFrames
 import org.tokenkiln.app.shell.ReaderMode
 import org.tokenkiln.app.shell.SharedContent
 import org.tokenkiln.app.ui.Haptic
@@ -39,8 +40,6 @@ import org.tokenkiln.app.wizard.InputMode
 import org.tokenkiln.app.wizard.Wizard
 import org.tokenkiln.app.wizard.WizardEvent
 import org.tokenkiln.app.wizard.WizardState
-import org.tokenkiln.core.KilnException
-import org.tokenkiln.core.scanLuma
 
 /** Keeps the wizard (and the seed it holds, in Rust memory) across rotations; never saved to disk. */
 class WizardHolder(app: Application) : AndroidViewModel(app) {
@@ -54,6 +53,7 @@ class WizardHolder(app: Application) : AndroidViewModel(app) {
 class MainActivity : ComponentActivity() {
     private lateinit var wizard: Wizard
     private lateinit var reader: ReaderMode
+    private lateinit var qr: QrFrames
     private var camera: CameraFrames? = null
 
     private var state by mutableStateOf<WizardState>(WizardState.GetSeed())
@@ -100,6 +100,7 @@ class MainActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         wizard = ViewModelProvider(this)[WizardHolder::class.java].wizard
         reader = ReaderMode(this) { link -> wizard.dispatch(WizardEvent.TokenTapped(link)) }
+        qr = QrFrames(wizard)
         wizard.addListener(listener)
         onBackPressedDispatcher.addCallback(this, back)
         state = wizard.state
@@ -201,15 +202,7 @@ class MainActivity : ComponentActivity() {
         }
         val uri = SharedContent.imageUri(intent) ?: return
         Thread {
-            val luma = SharedContent.luma(contentResolver, uri)
-            val input = try {
-                luma?.let { (data, w, h) -> scanLuma(data, w.toUInt(), h.toUInt(), w.toUInt()) }
-            } catch (_: KilnException) {
-                null
-            }
-            if (input != null) {
-                wizard.dispatch(WizardEvent.Scanned(input))
-            } else {
+            if (!qr.onSharedImage(contentResolver, uri)) {
                 runOnUiThread { android.widget.Toast.makeText(this, strings.text(S.share_image_no_qr), android.widget.Toast.LENGTH_LONG).show() }
             }
         }.start()
@@ -242,15 +235,7 @@ class MainActivity : ComponentActivity() {
         closeCamera()
         camera = CameraFrames(
             this,
-            onLuma = { data, w, h, stride ->
-                // Runs on the camera thread; the decoder is fast enough for one frame at a time.
-                val input = try {
-                    scanLuma(data, w.toUInt(), h.toUInt(), stride.toUInt())
-                } catch (_: KilnException) {
-                    null // impossible frame dimensions: skip the frame
-                }
-                if (input != null) wizard.dispatch(WizardEvent.Scanned(input))
-            },
+            onLuma = qr::onFrame, // camera thread, one frame at a time
             onError = { },
         ).also { it.open(surface) }
     }
