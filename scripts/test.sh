@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tokenkiln. This is the README's test command and what CI runs.
 # It installs what a fresh machine lacks (see scripts/setup.sh) and then runs each stage.
-# Stages can be skipped for a quick local loop: KILN_SKIP="jvm pcsc" scripts/test.sh
+# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="pcsc qr-screen jvm android-compile" scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +39,11 @@ if ! skip jvm; then
   bash scripts/jvm-tests.sh
   stage "Android app on the JVM (wizard tests vs the real core + SimToken; screens rendered to PNG)"
   bash scripts/android-jvm-tests.sh
+fi
+
+if ! skip android-compile; then
+  stage "Android shell compile check (NFC/IsoDep, camera2, network clock) against android-all from Maven Central"
+  bash scripts/android-compile-check.sh -q
 fi
 
 stage "all stages passed"
