@@ -6,6 +6,10 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.tokenkiln.app.wizard.WizardEvent
+import org.tokenkiln.app.wizard.Harness
+import org.tokenkiln.app.wizard.Serials
+import org.tokenkiln.app.wizard.SimLink
+import org.tokenkiln.app.wizard.networkTime
 import org.tokenkiln.app.wizard.WizardState
 import org.tokenkiln.core.SimToken
 

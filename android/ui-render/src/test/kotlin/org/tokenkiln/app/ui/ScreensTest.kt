@@ -18,6 +18,13 @@ import org.junit.jupiter.api.TestFactory
 import org.tokenkiln.app.wizard.CoreSessions
 import org.tokenkiln.app.wizard.InputMode
 import org.tokenkiln.app.wizard.WizardEvent
+import org.tokenkiln.app.wizard.Harness
+import org.tokenkiln.app.wizard.Serials
+import org.tokenkiln.app.wizard.SimLink
+import org.tokenkiln.app.wizard.networkTime
+import org.tokenkiln.app.wizard.phoneClock
+import org.tokenkiln.app.wizard.nowSecs
+import org.tokenkiln.app.wizard.MigrationLink
 import org.tokenkiln.app.wizard.WizardState
 import org.tokenkiln.core.SimToken
 import org.tokenkiln.core.UnknownModelKey
