@@ -2,6 +2,24 @@
 
 use std::process::ExitCode;
 
+/// The exit-code table printed at the end of `kiln --help` (a macro so that
+/// `main.rs` can `concat!` it into its help text).
+macro_rules! exit_codes_help {
+    () => {
+        "\
+Exit codes:
+  0  done
+  1  general failure (I/O, internal error)
+  2  command line not understood (or settings missing for kiln sync)
+  3  input refused (bad seed/QR/file); nothing was sent to a token
+  4  the token refused a command (wrong key, bad data)
+  5  the token or reader was lost mid-session (the message says what state the token is in)
+  6  no reader, no token, or an unknown token model; a sync that must be a burn
+  7  the code did not match (verify/diagnose)"
+    };
+}
+pub(crate) use exit_codes_help;
+
 /// Why `kiln` stopped. The numeric values are part of the CLI contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -23,21 +41,31 @@ pub enum Exit {
     Mismatch = 7,
 }
 
-impl Exit {
-    pub const HELP: &'static str = "\
-Exit codes:
-  0  done
-  1  general failure (I/O, internal error)
-  2  command line not understood (or settings missing for kiln sync)
-  3  input refused (bad seed/QR/file); nothing was sent to a token
-  4  the token refused a command (wrong key, bad data)
-  5  the token or reader was lost mid-session (the message says what state the token is in)
-  6  no reader, no token, or an unknown token model; a sync that must be a burn
-  7  the code did not match (verify/diagnose)";
-}
-
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> Self {
         ExitCode::from(e as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Exit;
+
+    #[test]
+    fn help_lists_every_exit_code_once() {
+        let help = exit_codes_help!();
+        for e in [
+            Exit::Ok,
+            Exit::Failure,
+            Exit::Usage,
+            Exit::InputRefused,
+            Exit::TokenRefused,
+            Exit::LinkLost,
+            Exit::NoToken,
+            Exit::Mismatch,
+        ] {
+            let line = format!("\n  {}  ", e as u8);
+            assert_eq!(help.matches(&line).count(), 1, "{e:?} in {help}");
+        }
     }
 }

@@ -41,7 +41,8 @@ Seeds are never taken from the command line: pipe them on standard input
 (an otpauth:// link, a Google Authenticator export link, or Base32/Hex text),
 read them from a QR code (--qr-file, --qr-screen), or type them at the hidden prompt.";
 
-const AFTER_HELP: &str = "\
+const AFTER_HELP: &str = concat!(
+    "\
 A session at the desk:
   kiln readers                          # is the reader there? is the token on it?
   kiln info                             # serial, model, token clock and drift
@@ -53,15 +54,9 @@ A session at the desk:
 Switch the token on (press its button) before laying it on the reader: it answers
 only while its display is on. Each command waits for it (--wait SECONDS).
 
-Exit codes:
-  0  done
-  1  general failure (I/O, internal error)
-  2  command line not understood (or settings missing for kiln sync)
-  3  input refused (bad seed/QR/file); nothing was sent to a token
-  4  the token refused a command (wrong key, bad data)
-  5  the token or reader was lost mid-session (the message says what state the token is in)
-  6  no reader, no token, or an unknown token model; a sync that must be a burn
-  7  the code did not match (verify/diagnose)";
+",
+    exit::exit_codes_help!()
+);
 
 #[derive(Parser, Debug)]
 #[command(name = "kiln", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
