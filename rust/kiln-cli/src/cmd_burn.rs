@@ -277,19 +277,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     r.key
                 );
                 println!("Seed    {} bytes written", r.seed_bytes);
-                match (&r.after, &r.residual) {
-                    (Some(a), Some(res)) => println!(
-                        "After   clock {} — residual {} ({} GET INFO)",
-                        show::utc(i64::from(a.token_clock)),
-                        show::residual_text(res),
-                        a.reads
-                    ),
-                    (Some(a), None) => println!(
-                        "After   clock {} — {}",
-                        show::utc(i64::from(a.token_clock)),
-                        show::drift_text(a)
-                    ),
-                    (None, _) => println!(
+                match show::after_line(r.after.as_ref(), r.residual.as_ref()) {
+                    Some(line) => println!("{line}"),
+                    None => println!(
                         "After   (the confirming read was cut off; both writes were acknowledged — \
                          check the clock with `kiln info`)"
                     ),

@@ -96,6 +96,29 @@ pub fn residual_text(r: &kiln_core::clock::SyncResidual) -> String {
     )
 }
 
+/// The `After` line of a burn or sync report: the token clock read after the write,
+/// with the residual when the confirmation measured one. `None` when the confirming
+/// read was cut off (each command says what that means for it).
+pub fn after_line(
+    after: Option<&TokenReading>,
+    residual: Option<&kiln_core::clock::SyncResidual>,
+) -> Option<String> {
+    let a = after?;
+    Some(match residual {
+        Some(res) => format!(
+            "After   clock {} — residual {} ({} GET INFO)",
+            utc(i64::from(a.token_clock)),
+            residual_text(res),
+            a.reads
+        ),
+        None => format!(
+            "After   clock {} — {}",
+            utc(i64::from(a.token_clock)),
+            drift_text(a)
+        ),
+    })
+}
+
 pub fn reading_json(r: &TokenReading) -> Value {
     json!({
         "serial": r.serial.to_string(),
