@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.tokenkiln.app.wizard.WizardEvent
+import org.tokenkiln.app.wizard.GITHUB_LINK
 import org.tokenkiln.app.wizard.Harness
 import org.tokenkiln.app.wizard.Serials
 import org.tokenkiln.app.wizard.SimLink

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.TestFactory
 import org.tokenkiln.app.wizard.CoreSessions
 import org.tokenkiln.app.wizard.InputMode
 import org.tokenkiln.app.wizard.WizardEvent
+import org.tokenkiln.app.wizard.GITHUB_LINK
+import org.tokenkiln.app.wizard.MICROSOFT_PUSH
+import org.tokenkiln.app.wizard.AMBIGUOUS
 import org.tokenkiln.app.wizard.Harness
 import org.tokenkiln.app.wizard.Serials
 import org.tokenkiln.app.wizard.SimLink
