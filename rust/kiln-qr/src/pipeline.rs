@@ -141,94 +141,60 @@ impl<'a> Scales<'a> {
         side.div_ceil(max_side).max(1)
     }
 
-    /// Runs `f` on the plane downscaled for `max_side` (None if that scale is too small).
+    /// Runs `f` on the plane resampled for `max_side` (None if that scale does not
+    /// apply to this input or is too small).
     fn with<R>(&mut self, max_side: usize, f: impl FnOnce(&LumaView<'_>) -> R) -> Option<R> {
-        if max_side == CROP {
-            let (w, h) = (self.full.width(), self.full.height());
-            if w.max(h) <= UPSCALE_LIMIT {
-                return None;
+        let large = self.full.width().max(self.full.height()) > UPSCALE_LIMIT;
+        let buf = match max_side {
+            CROP if large => self.cached(CROP_KEY, |full| {
+                let crop = crop_busiest(full, CROP_WINDOW, CROP_SIDE)?;
+                Some(upscale2_padded(&crop, 16))
+            }),
+            CROP3 if large => self.cached(CROP3_KEY, |full| {
+                let crop = crop_busiest(full, CROP3_WINDOW, CROP3_SIDE)?;
+                Some(upscale_padded(&crop, 3, 24))
+            }),
+            CROP | CROP3 => return None,
+            UPSCALE if large => return None,
+            UPSCALE => self.cached(UPSCALE_KEY, |full| {
+                let pad = (full.width().max(full.height()) / 4).max(16);
+                Some(upscale2_padded(full, pad))
+            }),
+            _ => {
+                let factor = self.factor(max_side);
+                if factor == 1 {
+                    return Some(f(&self.full));
+                }
+                self.cached(factor, |full| downscale(full, factor))
             }
-            if !self.cache.iter().any(|(k, _)| *k == CROP_KEY) {
-                let buf = busiest_window(&self.full, CROP_WINDOW).and_then(|(x, y)| {
-                    let c = (CROP_SIDE - CROP_WINDOW) / 2;
-                    let crop = self.full.crop(
-                        x.saturating_sub(c),
-                        y.saturating_sub(c),
-                        CROP_SIDE,
-                        CROP_SIDE,
-                    )?;
-                    Some(upscale2_padded(&crop, 16))
-                });
-                self.cache.push((CROP_KEY, buf));
-            }
-            let buf = self
-                .cache
-                .iter()
-                .find(|(k, _)| *k == CROP_KEY)
-                .and_then(|(_, b)| b.as_ref())?;
-            let view = buf.view()?;
-            return Some(f(&view));
-        }
-        if max_side == CROP3 {
-            let (w, h) = (self.full.width(), self.full.height());
-            if w.max(h) <= UPSCALE_LIMIT {
-                return None;
-            }
-            if !self.cache.iter().any(|(k, _)| *k == CROP3_KEY) {
-                let buf = busiest_window(&self.full, CROP3_WINDOW).and_then(|(x, y)| {
-                    let c = (CROP3_SIDE - CROP3_WINDOW) / 2;
-                    let crop = self.full.crop(
-                        x.saturating_sub(c),
-                        y.saturating_sub(c),
-                        CROP3_SIDE,
-                        CROP3_SIDE,
-                    )?;
-                    Some(upscale_padded(&crop, 3, 24))
-                });
-                self.cache.push((CROP3_KEY, buf));
-            }
-            let buf = self
-                .cache
-                .iter()
-                .find(|(k, _)| *k == CROP3_KEY)
-                .and_then(|(_, b)| b.as_ref())?;
-            let view = buf.view()?;
-            return Some(f(&view));
-        }
-        if max_side == UPSCALE {
-            let (w, h) = (self.full.width(), self.full.height());
-            if w.max(h) > UPSCALE_LIMIT {
-                return None;
-            }
-            if !self.cache.iter().any(|(k, _)| *k == UPSCALE_KEY) {
-                let pad = (w.max(h) / 4).max(16);
-                self.cache
-                    .push((UPSCALE_KEY, Some(upscale2_padded(&self.full, pad))));
-            }
-            let buf = self
-                .cache
-                .iter()
-                .find(|(k, _)| *k == UPSCALE_KEY)
-                .and_then(|(_, b)| b.as_ref())?;
-            let view = buf.view()?;
-            return Some(f(&view));
-        }
-        let factor = self.factor(max_side);
-        if factor == 1 {
-            return Some(f(&self.full));
-        }
-        if !self.cache.iter().any(|(k, _)| *k == factor) {
-            let buf = downscale(&self.full, factor);
-            self.cache.push((factor, buf));
-        }
-        let buf = self
-            .cache
-            .iter()
-            .find(|(k, _)| *k == factor)
-            .and_then(|(_, b)| b.as_ref())?;
+        }?;
         let view = buf.view()?;
         Some(f(&view))
     }
+
+    /// The plane cached under `key`, made by `make` on first use (a `None` result
+    /// is cached too, so a failed resample is not retried).
+    fn cached(
+        &mut self,
+        key: usize,
+        make: impl FnOnce(&LumaView<'a>) -> Option<LumaBuf>,
+    ) -> Option<&LumaBuf> {
+        if !self.cache.iter().any(|(k, _)| *k == key) {
+            let buf = make(&self.full);
+            self.cache.push((key, buf));
+        }
+        self.cache
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, b)| b.as_ref())
+    }
+}
+
+/// A `side`×`side` crop centred on the `window`×`window` patch with the most texture.
+fn crop_busiest<'a>(full: &LumaView<'a>, window: usize, side: usize) -> Option<LumaView<'a>> {
+    let (x, y) = busiest_window(full, window)?;
+    let c = (side - window) / 2;
+    full.crop(x.saturating_sub(c), y.saturating_sub(c), side, side)
 }
 
 fn hints() -> DecodeHints {
