@@ -24,6 +24,9 @@ camera    2x2 supersampled point sampling, a soft glare blob plus a linear expos
           gradient (both added light: they lower contrast), black level and gain,
           Gaussian defocus blur (sigma 0.3-2.2 px), Gaussian sensor noise (sigma 1-9),
           8-bit quantisation.
+
+--no-code draws the same scenes without the code (negatives for the "QR code in view
+but unreadable" locator, which must stay silent on them).
 """
 
 import argparse
@@ -73,8 +76,9 @@ def qr_modules(text, rng):
     return np.array([list(r) for r in qr.matrix], dtype=np.uint8)
 
 
-def screen_image(rng, modules):
-    """The monitor's pixels (float 0..1) and the code's bounding box in screen px."""
+def screen_image(rng, modules, no_code=False):
+    """The monitor's pixels (float 0..1) and the code's bounding box in screen px.
+    no_code: the same page with the code's square left blank (same random draws)."""
     sw, sh = 1920, 1080
     dark = rng.random() < 0.25
     bg, fg = (0.08 + 0.08 * rng.random(), 0.85 + 0.15 * rng.random())
@@ -94,13 +98,14 @@ def screen_image(rng, modules):
     scr[y0:y0 + side, x0:x0 + side] = bg
     code = np.where(np.kron(modules, np.ones((mpx, mpx), dtype=np.uint8)) > 0, fg, bg).astype(np.float32)
     o = quiet * mpx
-    scr[y0 + o:y0 + o + n * mpx, x0 + o:x0 + o + n * mpx] = code
+    if not no_code:
+        scr[y0 + o:y0 + o + n * mpx, x0 + o:x0 + o + n * mpx] = code
     return scr, (cx, cy), side, dark
 
 
-def frame(rng, nprng, text):
+def frame(rng, nprng, text, no_code=False):
     modules = qr_modules(text, rng)
-    scr, (cx, cy), side, dark = screen_image(rng, modules)
+    scr, (cx, cy), side, dark = screen_image(rng, modules, no_code)
     sh, sw = scr.shape
     bezel = rng.randrange(15, 60)
     # camera px per screen px, and where the code centre lands in the frame
@@ -174,17 +179,20 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--count", type=int, default=160)
     ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--no-code", action="store_true",
+                    help="the same scenes with the code left out (no .txt files): negatives")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rng = random.Random(a.seed)
     nprng = np.random.default_rng(a.seed)
     for i in range(a.count):
         text = payload(rng)
-        img, info = frame(rng, nprng, text)
+        img, info = frame(rng, nprng, text, a.no_code)
         name = os.path.join(a.out, f"frame-{i:03d}")
         img.save(name + ".png", optimize=False, compress_level=1)
-        with open(name + ".txt", "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        if not a.no_code:
+            with open(name + ".txt", "w", encoding="utf-8", newline="") as f:
+                f.write(text)
         with open(os.path.join(a.out, "index.tsv"), "a", encoding="utf-8") as f:
             f.write(f"frame-{i:03d}\t{info}\n")
 

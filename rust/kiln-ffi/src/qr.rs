@@ -7,6 +7,7 @@
 
 use crate::error::KilnError;
 use crate::seed::{from_core, SeedInput};
+use std::sync::Mutex;
 use zeroize::Zeroizing;
 
 /// The QR payloads in a luminance plane (usually one; empty: no QR code seen).
@@ -42,6 +43,102 @@ pub fn scan_luma(data: Vec<u8>, width: u32, height: u32, row_stride: u32) -> Opt
     Some(from_core(kiln_core::seed::parse_input(first)))
 }
 
+/// Advice for a QR code that is in view but does not decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum UnreadableHint {
+    /// The code's modules are only a pixel or two wide: move closer or zoom in.
+    MoveCloser,
+    /// Big enough but unreadable (blur, glare, damage): hold steady, more light.
+    HoldSteady,
+}
+
+impl From<kiln_qr::Hint> for UnreadableHint {
+    fn from(h: kiln_qr::Hint) -> Self {
+        match h {
+            kiln_qr::Hint::MoveCloser => UnreadableHint::MoveCloser,
+            kiln_qr::Hint::HoldSteady => UnreadableHint::HoldSteady,
+        }
+    }
+}
+
+/// What the live preview should do after one frame.
+#[derive(uniffi::Enum)]
+pub enum FrameScan {
+    /// A code decoded: its first payload, read as seed input (the text itself never
+    /// crosses the boundary).
+    Found { input: SeedInput },
+    /// Still looking. `unreadable`: the message to show now ("a QR code is in view
+    /// but cannot be read", with advice), already steadied over recent frames;
+    /// `None`: no message.
+    Looking { unreadable: Option<UnreadableHint> },
+}
+
+/// The camera preview's scanner: decodes each frame and keeps the "in view but
+/// unreadable" message steady across frames (shown after sightings without a decode
+/// have lasted `kiln_qr::SHOW_AFTER_MS`, kept until none for `kiln_qr::KEEP_MS`).
+/// One per preview; frames may come from any one thread at a time.
+#[derive(uniffi::Object)]
+pub struct QrScanner {
+    feedback: Mutex<kiln_qr::UnreadableFeedback>,
+}
+
+#[uniffi::export]
+impl QrScanner {
+    #[uniffi::constructor]
+    pub fn new() -> Self {
+        QrScanner {
+            feedback: Mutex::new(kiln_qr::UnreadableFeedback::new()),
+        }
+    }
+
+    /// Examines one frame taken at `now_ms` (any monotonic clock in milliseconds,
+    /// e.g. `SystemClock.elapsedRealtime()`). Takes up to about the frame budget plus
+    /// one locate pass; call on the camera's analysis thread. A frame with impossible
+    /// dimensions counts as a frame without a code (and is logged).
+    pub fn scan_frame(
+        &self,
+        data: Vec<u8>,
+        width: u32,
+        height: u32,
+        row_stride: u32,
+        now_ms: u64,
+    ) -> FrameScan {
+        let data = Zeroizing::new(data);
+        let frame = match kiln_qr::scan_luma(&data, width, height, row_stride, None) {
+            Ok(f) => f,
+            Err(e) => {
+                log::warn!("scan_frame: unusable frame: {e}");
+                kiln_qr::Frame::Empty
+            }
+        };
+        let shown = match self.feedback.lock() {
+            Ok(mut f) => f.observe(now_ms, &frame),
+            Err(poisoned) => poisoned.into_inner().observe(now_ms, &frame),
+        };
+        match frame {
+            kiln_qr::Frame::Decoded(payloads) => {
+                let payloads: Vec<Zeroizing<String>> =
+                    payloads.into_iter().map(Zeroizing::new).collect();
+                match payloads.first() {
+                    Some(first) => FrameScan::Found {
+                        input: from_core(kiln_core::seed::parse_input(first)),
+                    },
+                    None => FrameScan::Looking { unreadable: None },
+                }
+            }
+            _ => FrameScan::Looking {
+                unreadable: shown.map(UnreadableHint::from),
+            },
+        }
+    }
+}
+
+impl Default for QrScanner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -66,5 +163,18 @@ mod tests {
             Err(KilnError::BadInput { .. })
         ));
         assert!(scan_luma(blank, 200, 200, 100).is_none());
+    }
+
+    #[test]
+    fn scanner_without_a_code_keeps_looking_without_a_message() {
+        let scanner = QrScanner::new();
+        let blank = vec![0x80u8; 200 * 200];
+        for (i, stride) in [200u32, 100, 200].into_iter().enumerate() {
+            // the middle frame has an impossible stride: logged, treated as empty
+            match scanner.scan_frame(blank.clone(), 200, 200, stride, i as u64 * 1000) {
+                FrameScan::Looking { unreadable } => assert_eq!(unreadable, None),
+                FrameScan::Found { .. } => panic!("found a code in a blank frame"),
+            }
+        }
     }
 }

@@ -11,14 +11,18 @@
 //! `String` is the exact text, line breaks (`\r\n`) included.
 
 mod binarize;
+mod feedback;
 mod image_file;
 mod luma;
 mod pipeline;
+mod sighting;
 
 use std::time::Duration;
 
+pub use feedback::{UnreadableFeedback, KEEP_MS, SHOW_AFTER_MS};
 pub use image_file::{decode_image_bytes, decode_image_bytes_with_budget, load_luma, MAX_SIDE};
 pub use luma::{LumaBuf, LumaView, MAX_PIXELS, MIN_SIDE};
+pub use sighting::{Hint, Sighting, SMALL_MODULE_PX};
 
 /// Default time budget for a camera frame: enough for the fast attempts at 720p on a
 /// mid-range phone while keeping the preview live.
@@ -61,6 +65,42 @@ pub fn decode_luma(
 ) -> Result<Vec<String>, QrError> {
     let view = LumaView::new(data, width, height, row_stride)?;
     Ok(pipeline::decode(&view, budget.unwrap_or(FRAME_BUDGET)))
+}
+
+/// What one camera frame showed.
+pub enum Frame {
+    /// The distinct payload texts decoded (at least one). Secret material: the
+    /// `Debug` output shows only how many there are.
+    Decoded(Vec<String>),
+    /// A QR code's finder patterns are in view, but the code did not decode.
+    Unreadable(Sighting),
+    /// No QR code found.
+    Empty,
+}
+
+impl std::fmt::Debug for Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Frame::Decoded(p) => write!(f, "Decoded({} payload(s), redacted)", p.len()),
+            Frame::Unreadable(s) => f.debug_tuple("Unreadable").field(s).finish(),
+            Frame::Empty => f.write_str("Empty"),
+        }
+    }
+}
+
+/// Like [`decode_luma`], but when nothing decodes it also tells whether a QR code is
+/// in view ([`Frame::Unreadable`], with advice in [`Sighting::hint`]). That costs one
+/// more pass over the frame (about one cheap attempt), after the budget.
+/// For a live preview, feed the results to an [`UnreadableFeedback`].
+pub fn scan_luma(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    row_stride: u32,
+    budget: Option<Duration>,
+) -> Result<Frame, QrError> {
+    let view = LumaView::new(data, width, height, row_stride)?;
+    Ok(pipeline::scan(&view, budget.unwrap_or(FRAME_BUDGET)))
 }
 
 /// Internal knobs exposed for the benchmark and experiment binaries only; not a stable API.

@@ -4,6 +4,8 @@ use crate::binarize::{binarize, Method, Prebinarized};
 use crate::luma::{
     box3, busiest_window, downscale, upscale2_padded, upscale_padded, LumaBuf, LumaView,
 };
+use crate::sighting::{self, Sighting};
+use crate::Frame;
 use rxing::common::BitMatrix;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
@@ -310,11 +312,32 @@ pub fn run_attempt(view: &LumaView<'_>, at: Attempt) -> Vec<String> {
 
 /// Runs [`PIPELINE`] until something decodes or `budget` is spent.
 pub fn decode(view: &LumaView<'_>, budget: Duration) -> Vec<String> {
-    let start = Instant::now();
     let mut scales = Scales {
         full: *view,
         cache: Vec::new(),
     };
+    run_pipeline(&mut scales, budget)
+}
+
+/// Like [`decode`], and when nothing decodes, one more pass (about one attempt's cost)
+/// that looks for a code's finder patterns: "in view but unreadable".
+pub fn scan(view: &LumaView<'_>, budget: Duration) -> Frame {
+    let mut scales = Scales {
+        full: *view,
+        cache: Vec::new(),
+    };
+    let found = run_pipeline(&mut scales, budget);
+    if !found.is_empty() {
+        return Frame::Decoded(found);
+    }
+    match sight(&mut scales) {
+        Some(s) => Frame::Unreadable(s),
+        None => Frame::Empty,
+    }
+}
+
+fn run_pipeline(scales: &mut Scales<'_>, budget: Duration) -> Vec<String> {
+    let start = Instant::now();
     for (i, &at) in PIPELINE.iter().enumerate() {
         if i > 0 && start.elapsed() >= budget {
             break;
@@ -333,4 +356,32 @@ pub fn decode(view: &LumaView<'_>, budget: Duration) -> Vec<String> {
         }
     }
     Vec::new()
+}
+
+/// Finder patterns of an undecoded code: at a third of the resolution first (big
+/// codes, both polarities, well under a millisecond at 720p), then at full resolution
+/// (small modules, the "move closer" case).
+fn sight(scales: &mut Scales<'_>) -> Option<Sighting> {
+    let tiny = scales.factor(TINY);
+    for invert in [false, true] {
+        let found = scales
+            .with(TINY, |v| locate_on(v, tiny as f32, invert))
+            .flatten();
+        if found.is_some() {
+            return found;
+        }
+    }
+    if tiny > 1 {
+        return scales.with(0, |v| locate_on(v, 1.0, false)).flatten();
+    }
+    None
+}
+
+fn locate_on(view: &LumaView<'_>, factor: f32, invert: bool) -> Option<Sighting> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let bits = binarize(view, MidRange, invert)?;
+        sighting::locate(&bits, factor)
+    }))
+    .ok()
+    .flatten()
 }
