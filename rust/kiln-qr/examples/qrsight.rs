@@ -4,7 +4,7 @@
 //! empty, and the time per frame of `scan_luma` next to `decode_luma` on the frames
 //! that did not decode (the cost of the extra locate pass).
 //!
-//! Usage: qrsight NAME=DIR [NAME=DIR ...]   (PNG/JPEG/WebP files in each DIR)
+//! Usage: qrsight NAME=DIR [NAME=DIR ...]   (PNG/JPEG/WebP files in each DIR and below)
 //! QRSIGHT_VERBOSE=1 also prints each sighting (file, module size, dimension).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -19,21 +19,29 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
+/// The images in `dir` and its subdirectories.
+fn images(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(images(&p));
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("png" | "jpg" | "jpeg" | "webp")
+        ) {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn main() {
     println!("| set | frames | decoded | seen, move closer | seen, hold steady | empty | undecoded frames: decode_luma median / p95 ms | scan_luma median / p95 ms |");
     println!("|---|---|---|---|---|---|---|---|");
     for arg in std::env::args().skip(1) {
         let (name, dir) = arg.split_once('=').expect("NAME=DIR");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("png" | "jpg" | "jpeg" | "webp")
-                )
-            })
-            .collect();
+        let mut files = images(std::path::Path::new(dir));
         files.sort();
         let (mut decoded, mut closer, mut steady, mut empty) = (0, 0, 0, 0);
         let (mut t_decode, mut t_scan) = (Vec::new(), Vec::new());

@@ -17,6 +17,7 @@ enum class S {
     mode_type,
     scan_hint,
     scan_unreadable,
+    scan_unreadable_closer,
     torch_on,
     torch_off,
     zoom_in,

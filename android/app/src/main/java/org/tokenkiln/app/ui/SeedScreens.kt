@@ -38,6 +38,7 @@ import org.tokenkiln.app.wizard.TypedCheck
 import org.tokenkiln.app.wizard.WizardEvent
 import org.tokenkiln.app.wizard.WizardState
 import org.tokenkiln.core.SeedInfo
+import org.tokenkiln.core.UnreadableHint
 
 @Composable
 fun GetSeedScreen(state: WizardState.GetSeed, shell: ShellUi, onEvent: (WizardEvent) -> Unit) {
@@ -88,8 +89,13 @@ private fun ScanPane(state: WizardState.GetSeed, shell: ShellUi) {
             OutlinedButton(onClick = { zoom(true) }) { Text(str(S.zoom_in)) }
         }
     }
-    if (state.qrSeenUnreadable) {
-        Notice(Tone.Warning, null, str(S.scan_unreadable), live = true)
+    val unreadable = state.qrUnreadable
+    if (unreadable != null) {
+        val advice = when (unreadable) {
+            UnreadableHint.MOVE_CLOSER -> S.scan_unreadable_closer
+            UnreadableHint.HOLD_STEADY -> S.scan_unreadable
+        }
+        Notice(Tone.Warning, null, str(advice), live = true)
     } else {
         Body(str(S.scan_hint), color = MaterialTheme.colorScheme.onSurfaceVariant)
     }

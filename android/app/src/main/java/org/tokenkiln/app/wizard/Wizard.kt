@@ -80,11 +80,11 @@ class Wizard(
     /** The next state, or null to ignore the event in this state. */
     private fun reduce(s: WizardState, e: WizardEvent): WizardState? = when (e) {
         is WizardEvent.ChooseInputMode ->
-            (s as? WizardState.GetSeed)?.copy(mode = e.mode, qrSeenUnreadable = false)
+            (s as? WizardState.GetSeed)?.copy(mode = e.mode, qrUnreadable = null)
         is WizardEvent.Scanned ->
             if (s is WizardState.GetSeed) fromInput(e.input, SeedSource.Scan) else null
         is WizardEvent.QrUnreadable ->
-            (s as? WizardState.GetSeed)?.takeIf { it.mode == InputMode.Scan }?.copy(qrSeenUnreadable = e.seen)
+            (s as? WizardState.GetSeed)?.takeIf { it.mode == InputMode.Scan }?.copy(qrUnreadable = e.hint)
         is WizardEvent.TypedChanged ->
             (s as? WizardState.GetSeed)?.copy(typed = check(e.text))
         is WizardEvent.TypedSubmitted ->

@@ -3,6 +3,7 @@ package org.tokenkiln.app.wizard
 import org.tokenkiln.core.SeedInput
 import org.tokenkiln.core.TokenLink
 import org.tokenkiln.core.UnknownModelKey
+import org.tokenkiln.core.UnreadableHint
 
 /** Everything that can happen to the wizard: user actions, camera results, token taps. */
 sealed interface WizardEvent {
@@ -11,8 +12,12 @@ sealed interface WizardEvent {
     /** The camera decoded a QR code (`scanLuma` returned non-null). */
     data class Scanned(val input: SeedInput) : WizardEvent
 
-    /** The camera sees a QR code it cannot read; cleared by the next [Scanned] or mode change. */
-    data class QrUnreadable(val seen: Boolean) : WizardEvent
+    /**
+     * The live preview's "a QR code is in view but cannot be read" message changed
+     * (`QrScanner` steadies it across frames); null: no message. Also cleared by
+     * [Scanned] and by a mode change.
+     */
+    data class QrUnreadable(val hint: UnreadableHint?) : WizardEvent
 
     /** The typed field changed (live validation; the text is not kept). */
     data class TypedChanged(val text: String) : WizardEvent

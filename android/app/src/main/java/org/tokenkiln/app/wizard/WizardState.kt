@@ -10,6 +10,7 @@ import org.tokenkiln.core.Seed
 import org.tokenkiln.core.SeedInfo
 import org.tokenkiln.core.SessionEvent
 import org.tokenkiln.core.UnknownModelKey
+import org.tokenkiln.core.UnreadableHint
 
 /** How the user gives the seed on the first screen. */
 enum class InputMode { Scan, Type }
@@ -115,8 +116,8 @@ sealed interface WizardState {
     data class GetSeed(
         val mode: InputMode = InputMode.Scan,
         val typed: TypedCheck = TypedCheck.Empty,
-        /** A QR code is in view but cannot be read (blurred, too small, damaged). */
-        val qrSeenUnreadable: Boolean = false,
+        /** A QR code is in view but cannot be read, with the advice to show; null: none. */
+        val qrUnreadable: UnreadableHint? = null,
         val problem: SeedProblem? = null,
     ) : WizardState
 

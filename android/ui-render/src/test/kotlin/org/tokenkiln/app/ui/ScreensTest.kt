@@ -31,6 +31,7 @@ import org.tokenkiln.app.wizard.MigrationLink
 import org.tokenkiln.app.wizard.WizardState
 import org.tokenkiln.core.SimToken
 import org.tokenkiln.core.UnknownModelKey
+import org.tokenkiln.core.UnreadableHint
 import java.io.File
 import javax.imageio.ImageIO
 
@@ -74,8 +75,10 @@ class ScreensTest {
 
         Harness().run {
             out += Shot("01-get-seed-scan", state, shell(), listOf(t(S.get_seed_title), t(S.mode_scan), t(S.scan_hint)), listOf(t(S.camera_preview_description)))
-            send(WizardEvent.QrUnreadable(true))
-            out += Shot("02-scan-unreadable", state, shell(), listOf(t(S.scan_unreadable)))
+            send(WizardEvent.QrUnreadable(UnreadableHint.MOVE_CLOSER))
+            out += Shot("02-scan-unreadable-closer", state, shell(), listOf(t(S.scan_unreadable_closer)), heightDp = 900)
+            send(WizardEvent.QrUnreadable(UnreadableHint.HOLD_STEADY))
+            out += Shot("02-scan-unreadable", state, shell(), listOf(t(S.scan_unreadable)), heightDp = 900)
             send(WizardEvent.Scanned(CoreSessions.parse(MICROSOFT_PUSH)))
             val reason = (state as WizardState.GetSeed).problem!!.reason
             out += Shot("03-wrong-qr-microsoft", state, shell(), listOf(t(S.wrong_qr_title), reason), heightDp = 900)

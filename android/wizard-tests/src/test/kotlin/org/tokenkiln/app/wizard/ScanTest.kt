@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.tokenkiln.core.UnreadableHint
 import org.tokenkiln.core.scanLuma
 
 /**
@@ -17,17 +18,36 @@ import org.tokenkiln.core.scanLuma
 class ScanTest {
     private class Frame(val data: ByteArray, val width: Int, val height: Int, val rowStride: Int)
 
-    /** [text] as a QR code, 4 px per module, dark on light grey, centred in a 640×480 frame. */
-    private fun frameOf(text: String?): Frame {
-        val width = 640
-        val height = 480
-        val stride = 704 // padded rows
+    /**
+     * [text] as a QR code, [scale] px per module, dark on light grey, centred in a
+     * [width]×[height] frame. [damaged]: the inner part of the symbol (22–78 % of its side,
+     * clear of the three finder patterns) is scrambled beyond what error correction repairs.
+     */
+    private fun frameOf(
+        text: String?,
+        scale: Int = 4,
+        width: Int = 640,
+        height: Int = 480,
+        damaged: Boolean = false,
+        version: Int? = null,
+    ): Frame {
+        val stride = width + 64 // padded rows
         val data = ByteArray(stride * height) { 0xC8.toByte() }
         // Padding bytes hold garbage on real cameras: make sure they are not read as pixels.
         for (y in 0 until height) for (x in width until stride) data[y * stride + x] = (x * 31 + y).toByte()
         if (text != null) {
-            val matrix = QRCodeWriter().encode(text, BarcodeFormat.QR_CODE, 0, 0, mapOf(EncodeHintType.MARGIN to 4))
-            val scale = 4
+            val hints = buildMap<EncodeHintType, Any> {
+                put(EncodeHintType.MARGIN, 4)
+                if (version != null) put(EncodeHintType.QR_VERSION, version)
+            }
+            val matrix = QRCodeWriter().encode(text, BarcodeFormat.QR_CODE, 0, 0, hints)
+            if (damaged) {
+                val side = matrix.width - 8 // without the 4-module margins
+                val rng = java.util.Random(7)
+                for (y in side * 22 / 100 until side * 78 / 100) for (x in side * 22 / 100 until side * 78 / 100) {
+                    if (rng.nextBoolean()) matrix.set(x + 4, y + 4) else matrix.unset(x + 4, y + 4)
+                }
+            }
             val left = (width - matrix.width * scale) / 2
             val top = (height - matrix.height * scale) / 2
             for (my in 0 until matrix.height) for (mx in 0 until matrix.width) {
@@ -80,5 +100,51 @@ class ScanTest {
         val h = Harness(networkTime)
         scan(h, frameOf(MigrationLink.sample))
         assertEquals(3, h.expect<WizardState.PickAccount>().rows.size)
+    }
+
+    /** Feeds [frame] to [live] every 100 ms of the fake clock, [count] times. */
+    private fun feed(live: LiveScan, clock: LongArray, frame: Frame, count: Int) = repeat(count) {
+        live.onFrame(frame.data, frame.width, frame.height, frame.rowStride)
+        clock[0] += 100
+    }
+
+    @Test
+    fun `a code in view that cannot be read shows the hold-steady advice after a steady run, then the read code wins`() {
+        val h = Harness(networkTime)
+        val clock = longArrayOf(0)
+        val live = LiveScan(h.wizard) { clock[0] }
+        val bad = frameOf(GITHUB_LINK, scale = 6, damaged = true)
+        assertNull(scanLuma(bad.data, bad.width.toUInt(), bad.height.toUInt(), bad.rowStride.toUInt()), "damage was repaired")
+        feed(live, clock, bad, 7) // 0..600 ms: too early to say
+        assertNull(h.expect<WizardState.GetSeed>().qrUnreadable)
+        feed(live, clock, bad, 5) // 700 ms and on
+        assertEquals(UnreadableHint.HOLD_STEADY, h.expect<WizardState.GetSeed>().qrUnreadable)
+        // the wizard was told once, not on every frame
+        assertEquals(1, h.seen.count { it is WizardState.GetSeed && it.qrUnreadable != null })
+        feed(live, clock, frameOf(null), 3) // the code leaves the picture briefly: the message stays
+        assertEquals(UnreadableHint.HOLD_STEADY, h.expect<WizardState.GetSeed>().qrUnreadable)
+        feed(live, clock, frameOf(null), 12) // gone for over a second: the message goes
+        assertNull(h.expect<WizardState.GetSeed>().qrUnreadable)
+        feed(live, clock, frameOf(GITHUB_LINK), 1)
+        assertEquals("GitHub", h.expect<WizardState.Confirm>().info.issuer)
+    }
+
+    @Test
+    fun `a code with two-pixel modules that cannot be read asks to move closer`() {
+        val h = Harness(networkTime)
+        val clock = longArrayOf(0)
+        val live = LiveScan(h.wizard) { clock[0] }
+        val small = frameOf(GITHUB_LINK, scale = 2, width = 1280, height = 720, damaged = true, version = 10)
+        feed(live, clock, small, 10)
+        assertEquals(UnreadableHint.MOVE_CLOSER, h.expect<WizardState.GetSeed>().qrUnreadable)
+    }
+
+    @Test
+    fun `frames without a code never show the message`() {
+        val h = Harness(networkTime)
+        val clock = longArrayOf(0)
+        val live = LiveScan(h.wizard) { clock[0] }
+        feed(live, clock, frameOf(null), 15)
+        assertEquals(WizardState.GetSeed(), h.state)
     }
 }

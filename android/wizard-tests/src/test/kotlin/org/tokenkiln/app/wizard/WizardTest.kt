@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.tokenkiln.core.SimToken
 import org.tokenkiln.core.UnknownModelKey
+import org.tokenkiln.core.UnreadableHint
 import kotlin.math.abs
 
 /** The wizard driven event by event against the real Rust core and its simulated token. */
@@ -186,14 +187,14 @@ class WizardTest {
     fun `wrong QR - a Microsoft push registration gets its specific message`() {
         val h = Harness(networkTime)
         val input = CoreSessions.parse(MICROSOFT_PUSH)
-        h.send(WizardEvent.QrUnreadable(true))
-        assertTrue(h.expect<WizardState.GetSeed>().qrSeenUnreadable)
+        h.send(WizardEvent.QrUnreadable(UnreadableHint.HOLD_STEADY))
+        assertEquals(UnreadableHint.HOLD_STEADY, h.expect<WizardState.GetSeed>().qrUnreadable)
         h.send(WizardEvent.Scanned(input))
         val s = h.expect<WizardState.GetSeed>()
         val problem = s.problem!!
         assertTrue(problem.wrongQr)
         assertEquals(InputMode.Scan, s.mode)
-        assertFalse(s.qrSeenUnreadable)
+        assertNull(s.qrUnreadable)
         assertTrue(problem.reason.contains("Microsoft"), problem.reason)
         assertTrue(problem.reason.contains("different authenticator"), problem.reason)
         // Nothing to confirm: the scan stays open, and Back clears the message.
