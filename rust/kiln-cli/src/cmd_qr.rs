@@ -46,6 +46,8 @@ struct FileResult {
     payloads: Vec<SecretString>,
     decode_ms: f64,
     error: Option<(Exit, String)>,
+    /// Nothing decoded, but a QR code is visible.
+    unreadable: Option<kiln_qr::Sighting>,
 }
 
 fn decode_file(path: &PathBuf) -> FileResult {
@@ -55,16 +57,18 @@ fn decode_file(path: &PathBuf) -> FileResult {
             return FileResult {
                 payloads: Vec::new(),
                 decode_ms: 0.0,
+                unreadable: None,
                 error: Some((Exit::Failure, format!("cannot read the file: {e}"))),
             }
         }
     };
-    let luma = match kiln_qr::load_luma(&bytes) {
+    let mut luma = match kiln_qr::load_luma(&bytes) {
         Ok(l) => l,
         Err(e) => {
             return FileResult {
                 payloads: Vec::new(),
                 decode_ms: 0.0,
+                unreadable: None,
                 error: Some((Exit::InputRefused, e.to_string())),
             }
         }
@@ -74,20 +78,25 @@ fn decode_file(path: &PathBuf) -> FileResult {
         u32::try_from(luma.height).unwrap_or(u32::MAX),
     );
     let start = Instant::now();
-    let result = kiln_qr::decode_luma(&luma.data, w, h, w, Some(kiln_qr::FILE_BUDGET));
+    let result = kiln_qr::scan_luma(&luma.data, w, h, w, Some(kiln_qr::FILE_BUDGET));
     let decode_ms = start.elapsed().as_secs_f64() * 1000.0;
+    // The pixels may show a secret.
+    zeroize::Zeroize::zeroize(&mut luma.data);
+    let mut r = FileResult {
+        payloads: Vec::new(),
+        decode_ms,
+        error: None,
+        unreadable: None,
+    };
     match result {
-        Ok(p) => FileResult {
-            payloads: p.into_iter().map(SecretString::new).collect(),
-            decode_ms,
-            error: None,
-        },
-        Err(e) => FileResult {
-            payloads: Vec::new(),
-            decode_ms,
-            error: Some((Exit::InputRefused, e.to_string())),
-        },
+        Ok(kiln_qr::Frame::Decoded(p)) => {
+            r.payloads = p.into_iter().map(SecretString::new).collect();
+        }
+        Ok(kiln_qr::Frame::Unreadable(s)) => r.unreadable = Some(s),
+        Ok(kiln_qr::Frame::Empty) => {}
+        Err(e) => r.error = Some((Exit::InputRefused, e.to_string())),
     }
+    r
 }
 
 /// Third-party decoders' panics are caught inside kiln-qr; keep their messages off
@@ -139,10 +148,20 @@ fn decode(args: DecodeArgs, ctx: crate::Ctx) -> Exit {
                 "file": shown,
                 "codes": kinds.iter().map(Classified::to_json).collect::<Vec<_>>(),
                 "error": r.error.as_ref().map(|(_, m)| m.clone()),
+                "unreadable": r.unreadable.as_ref().map(|s| serde_json::json!({
+                    "module_px": (f64::from(s.module_px) * 10.0).round() / 10.0,
+                    "advice": crate::qr_in::advice_key(s),
+                    "message": crate::qr_in::advice(s, false),
+                })),
             }));
         } else if r.error.is_none() {
-            if kinds.is_empty() {
-                println!("{shown}: no QR code found");
+            match (&r.unreadable, kinds.is_empty()) {
+                (Some(s), true) => println!(
+                    "{shown}: a QR code is visible but cannot be read: {}",
+                    crate::qr_in::advice(s, false)
+                ),
+                (None, true) => println!("{shown}: no QR code found"),
+                _ => {}
             }
             for k in &kinds {
                 println!("{shown}: {}", k.describe());

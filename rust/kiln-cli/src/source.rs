@@ -37,26 +37,33 @@ impl SourceArgs {
                 eprintln!("kiln: cannot read {}: {e}", path.display());
                 Exit::InputRefused
             })?);
-            let payloads = crate::qr_in::decode_file(&bytes).map_err(|e| {
+            let found = crate::qr_in::decode_file(&bytes).map_err(|e| {
                 eprintln!("kiln: {}: {e}", path.display());
                 Exit::InputRefused
             })?;
-            return pick(payloads, &path.display().to_string());
+            let unreadable = found.unreadable.map(|s| crate::qr_in::advice(&s, false));
+            return pick(found.payloads, &path.display().to_string(), unreadable);
         }
         if self.qr_screen {
-            let payloads = crate::qr_in::decode_screens().map_err(|e| {
+            let found = crate::qr_in::decode_screens().map_err(|e| {
                 eprintln!("kiln: --qr-screen: {e}");
                 Exit::InputRefused
             })?;
-            return pick(payloads, "the screen");
+            let unreadable = found.unreadable.map(|s| crate::qr_in::advice(&s, true));
+            return pick(found.payloads, "the screen", unreadable);
         }
         crate::seed_in::read_input()
     }
 }
 
 /// One payload out of what the QR decoder found: the only one, or the only
-/// authenticator link among several.
-fn pick(mut payloads: Vec<String>, whence: &str) -> Result<SecretString, Exit> {
+/// authenticator link among several. `unreadable`: advice when a code was visible
+/// but did not decode.
+fn pick(
+    mut payloads: Vec<String>,
+    whence: &str,
+    unreadable: Option<String>,
+) -> Result<SecretString, Exit> {
     let is_link = |p: &String| {
         let l = p.trim_start().to_ascii_lowercase();
         l.starts_with("otpauth:") || l.starts_with("otpauth-migration:")
@@ -86,7 +93,12 @@ fn pick(mut payloads: Vec<String>, whence: &str) -> Result<SecretString, Exit> {
             Ok(SecretString::new(c))
         }
         None if n == 0 => {
-            eprintln!("kiln: no QR code found in {whence}");
+            match unreadable {
+                Some(advice) => {
+                    eprintln!("kiln: a QR code is in {whence} but cannot be read: {advice}")
+                }
+                None => eprintln!("kiln: no QR code found in {whence}"),
+            }
             Err(Exit::InputRefused)
         }
         None => {
@@ -106,7 +118,7 @@ mod tests {
 
     #[test]
     fn picking_the_payload() {
-        let one = pick(vec!["otpauth://totp/x?secret=AB".into()], "t").unwrap();
+        let one = pick(vec!["otpauth://totp/x?secret=AB".into()], "t", None).unwrap();
         assert!(one.expose().starts_with("otpauth://"));
         let among = pick(
             vec![
@@ -114,17 +126,19 @@ mod tests {
                 "otpauth://totp/y?secret=CD".into(),
             ],
             "t",
+            None,
         )
         .unwrap();
         assert!(among.expose().contains("/y?"));
-        assert_eq!(pick(vec![], "t").err(), Some(Exit::InputRefused));
+        assert_eq!(pick(vec![], "t", None).err(), Some(Exit::InputRefused));
         assert_eq!(
             pick(
                 vec![
                     "otpauth://totp/a?secret=A".into(),
                     "otpauth://totp/b?secret=B".into()
                 ],
-                "t"
+                "t",
+                None
             )
             .err(),
             Some(Exit::InputRefused)

@@ -79,3 +79,45 @@ fn refused_and_missing_files_set_the_exit_code() {
     assert_eq!(v["payloads"].as_array().unwrap().len(), 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// `damaged-qr.png` (6 px modules) and `tiny-damaged-qr.png` (version 10, 2 px
+/// modules): otpauth codes whose inner half is scrambled, finder patterns intact.
+#[test]
+fn a_visible_code_that_cannot_be_read_is_named_with_advice() {
+    let (code, out, err) = kiln(&["qr", "decode", &data("damaged-qr.png")]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        out.contains("a QR code is visible but cannot be read"),
+        "{out}"
+    );
+    assert!(out.contains("sharper image"), "{out}");
+
+    let (code, out, err) = kiln(&["--json", "qr", "decode", &data("tiny-damaged-qr.png")]);
+    assert_eq!(code, 3, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let u = &v["files"][0]["unreadable"];
+    assert_eq!(u["advice"], "move_closer", "{out}");
+    let px = u["module_px"].as_f64().unwrap();
+    assert!((1.5..=2.5).contains(&px), "{px}");
+
+    // a readable code carries no advice
+    let (_, out, _) = kiln(&["--json", "qr", "decode", &fixture()]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v["files"][0]["unreadable"].is_null(), "{out}");
+}
+
+#[test]
+fn burn_from_an_unreadable_code_says_why_and_touches_no_token() {
+    let (code, out, err) = kiln(&["burn", "--sim", "--qr-file", &data("tiny-damaged-qr.png")]);
+    assert_eq!(code, 3, "{out}{err}");
+    // exit 3 = input refused, before any token contact
+    assert!(err.contains("cannot be read: it is too small"), "{err}");
+}
