@@ -281,6 +281,9 @@ def main():
     subs = [f"{g}:{a} {w} -> {v}" for (g, a), (v, w, _) in resolved.items() if v != w]
     if subs:
         print(f"  not in the reachable repositories, replaced by the nearest patch release: {'; '.join(subs)}")
+    off = [f"{g}:{a} {bom[(g, a)]} -> {v}" for (g, a), (v, _, _) in resolved.items() if (g, a) in bom and bom[(g, a)] != v]
+    if off:
+        print(f"  differs from the BOM: {'; '.join(off)}")
     with open(args.out, "w") as f:
         f.write(os.pathsep.join(cp) + "\n")
 
