@@ -5,7 +5,8 @@ Used by scripts/androidx-compile-check.sh (an optional, in-session check; not a 
 stage). Reads POMs from Google's Maven repository and Maven Central, follows dependency edges
 of the given scopes ("compile" = the `api` edges Gradle puts on a consumer's compile
 classpath), lets the highest requested version of each module win (Gradle's rule, unlike
-Maven's nearest-wins), applies a BOM's versions as constraints (like Gradle's `platform()`),
+Maven's nearest-wins), applies a BOM's versions as constraints (like Gradle's `platform()`)
+and AndroidX's own constraints (its POMs carry them in <dependencyManagement>),
 downloads the jars/aars and extracts `classes.jar` (+ `libs/*.jar`) from each aar.
 
     androidx_classpath.py --cache DIR --out CLASSPATH_FILE [--scopes compile] [--bom G:A:V]
@@ -19,7 +20,6 @@ Without it a missing version is an error. Standard library only.
 import argparse
 import os
 import re
-import sys
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -47,7 +47,6 @@ def vkey(v):
 class Repo:
     def __init__(self, cache):
         self.cache = cache
-        self.notes = []
 
     def path(self, g, a, v, name):
         return f"{g.replace('.', '/')}/{a}/{v}/{name}"
