@@ -13,6 +13,17 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
   rustup component add rustfmt clippy
 fi
 
+# Android Rust targets for scripts/android-rust-check.sh (clippy of kiln-ffi per ABI, no NDK).
+# Needs static.rust-lang.org; non-fatal: without them that stage prints "skipped".
+android_targets=()
+for t in aarch64-linux-android armv7-linux-androideabi x86_64-linux-android; do
+  rustup target list --installed 2>/dev/null | grep -qx "$t" || android_targets+=("$t")
+done
+if ((${#android_targets[@]})); then
+  timeout 120 rustup target add "${android_targets[@]}" ||
+    echo "note: rustup target add ${android_targets[*]} failed (offline?); stage android-rust will skip them"
+fi
+
 # PC/SC end-to-end tests (docs/pcsc-testing.md): the daemon, vsmartcard's virtual reader
 # driver, and the headers/pkg-config data the Rust `pcsc` crate links against.
 for p in pcscd vsmartcard-vpcd libpcsclite-dev pkg-config; do

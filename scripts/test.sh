@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tokenkiln. This is the README's test command and what CI runs.
 # It installs what a fresh machine lacks (see scripts/setup.sh) and then runs each stage.
-# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="pcsc qr-screen jvm android-compile" scripts/test.sh
+# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="pcsc qr-screen jvm android-compile android-rust" scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +44,11 @@ fi
 if ! skip android-compile; then
   stage "Android shell compile check (NFC/IsoDep, camera2, network clock) against android-all from Maven Central"
   bash scripts/android-compile-check.sh -q
+fi
+
+if ! skip android-rust; then
+  stage "kiln-ffi clippy for the Android targets (aarch64/armv7/x86_64-linux-android; no NDK, nothing linked)"
+  bash scripts/android-rust-check.sh
 fi
 
 stage "all stages passed"
