@@ -25,7 +25,7 @@ class QrFrames(private val wizard: Wizard) {
     fun onSharedImage(resolver: ContentResolver, uri: Uri): Boolean {
         val (data, w, h) = SharedContent.luma(resolver, uri) ?: return false
         val input = scan(data, w, h, w) ?: return false
-        wizard.dispatch(WizardEvent.Scanned(input))
+        wizard.dispatch(WizardEvent.Scanned(input, shared = true))
         return true
     }
 

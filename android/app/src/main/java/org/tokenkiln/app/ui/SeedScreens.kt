@@ -4,10 +4,11 @@ import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.FlowRow
-import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.selection.toggleable
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
@@ -17,6 +18,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedCard
 import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
@@ -24,7 +26,9 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.input.KeyboardCapitalization
@@ -159,7 +163,8 @@ fun PickAccountScreen(state: WizardState.PickAccount, onEvent: (WizardEvent) -> 
         Body(str(S.pick_intro))
         if (state.warnings.isNotEmpty()) Notice(Tone.Warning, str(S.warnings_title), *state.warnings.toTypedArray())
         state.rows.forEach { row ->
-            val name = listOfNotNull(row.info.issuer, row.info.account).joinToString(" · ").ifBlank { str(S.account_unnamed) }
+            val sep = str(S.list_separator)
+            val name = listOfNotNull(row.info.issuer, row.info.account).joinToString(sep).ifBlank { str(S.account_unnamed) }
             OutlinedCard(
                 onClick = { onEvent(WizardEvent.PickAccount(row.index)) },
                 enabled = row.burnable,
@@ -167,7 +172,7 @@ fun PickAccountScreen(state: WizardState.PickAccount, onEvent: (WizardEvent) -> 
             ) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
                     Text(name, style = MaterialTheme.typography.titleMedium)
-                    Text("${row.info.fingerprint} · ${row.info.algorithm} · ${str(S.seconds, row.info.period.toInt())}", style = MonoStyle)
+                    Text(listOf(row.info.fingerprint, row.info.algorithm, str(S.seconds, row.info.period.toInt())).joinToString(sep), style = MonoStyle)
                     if (!row.burnable) {
                         Text(str(S.pick_not_burnable), color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodyLarge)
                         row.info.problems.forEach { Text(it, style = MaterialTheme.typography.bodyMedium) }
@@ -228,6 +233,25 @@ fun ConfirmScreen(state: WizardState.Confirm, onEvent: (WizardEvent) -> Unit) {
         ChipRow(str(S.label_display_timeout), DISPLAY_TIMEOUTS, state.displayTimeoutSecs, { str(S.seconds, it) }) {
             onEvent(WizardEvent.SetDisplayTimeout(it))
         }
+        Row(
+            Modifier.fillMaxWidth().toggleable(
+                value = state.syncClock,
+                role = Role.Switch,
+                onValueChange = { onEvent(WizardEvent.SetSyncClock(it)) },
+            ),
+            verticalAlignment = Alignment.CenterVertically,
+            horizontalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            Column(Modifier.weight(1f)) {
+                Text(str(S.sync_clock_label), style = MaterialTheme.typography.bodyLarge)
+                Text(
+                    str(if (state.syncClock) S.sync_clock_on else S.sync_clock_off),
+                    style = MaterialTheme.typography.bodyMedium,
+                    color = MaterialTheme.colorScheme.onSurfaceVariant,
+                )
+            }
+            Switch(checked = state.syncClock, onCheckedChange = null)
+        }
         if (info.warnings.isNotEmpty()) Notice(Tone.Warning, str(S.warnings_title), *info.warnings.toTypedArray())
         Button(
             onClick = { onEvent(WizardEvent.ConfirmSeed) },
@@ -257,6 +281,9 @@ fun ClockUnverifiedScreen(state: WizardState.ClockUnverified, onEvent: (WizardEv
         Field(str(S.label_clock), state.job.clock.source)
         Button(onClick = { onEvent(WizardEvent.AcceptUnverifiedClock) }, modifier = Modifier.fillMaxWidth()) {
             Text(str(S.clock_accept))
+        }
+        OutlinedButton(onClick = { onEvent(WizardEvent.SetSyncClock(false)) }, modifier = Modifier.fillMaxWidth()) {
+            Text(str(S.clock_keep_token_time))
         }
         TextButton(onClick = { onEvent(WizardEvent.Back) }) { Text(str(S.back)) }
     }

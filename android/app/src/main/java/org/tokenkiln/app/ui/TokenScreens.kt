@@ -44,7 +44,6 @@ import org.tokenkiln.core.DriftView
 import org.tokenkiln.core.UnknownModelKey
 import java.time.Instant
 import java.time.ZoneId
-import java.util.Locale
 import java.time.format.DateTimeFormatter
 
 @Composable
@@ -58,9 +57,10 @@ fun HoldScreen(state: WizardState.Hold, shell: ShellUi, onEvent: (WizardEvent) -
         }
         val info = state.job.info
         Body(
-            str(S.hold_writing, listOfNotNull(info.issuer, info.account).joinToString(" · "), info.fingerprint),
+            str(S.hold_writing, listOfNotNull(info.issuer, info.account).joinToString(str(S.list_separator)), info.fingerprint),
             color = MaterialTheme.colorScheme.onSurfaceVariant,
         )
+        if (!state.job.syncClock) Body(str(S.hold_keeps_clock), color = MaterialTheme.colorScheme.onSurfaceVariant)
         if (state.job.unknownModelKey != null) Notice(Tone.Warning, null, str(S.hold_unknown_key))
         TextButton(onClick = { onEvent(WizardEvent.Back) }) { Text(str(S.back)) }
     }
@@ -101,7 +101,7 @@ private fun StageList(progress: Progress) {
             val description = str(if (done) S.stage_done_description else S.stage_pending_description, label)
             Row(Modifier.clearAndSetSemantics { contentDescription = description }, verticalAlignment = Alignment.CenterVertically) {
                 Text(
-                    if (done) "✓" else "○",
+                    str(if (done) S.stage_done_mark else S.stage_pending_mark),
                     style = MaterialTheme.typography.titleMedium,
                     color = if (done) MaterialTheme.colorScheme.secondary else MaterialTheme.colorScheme.onSurfaceVariant,
                     modifier = Modifier.width(32.dp),
@@ -166,16 +166,18 @@ fun DoneScreen(state: WizardState.Done, shell: ShellUi, onEvent: (WizardEvent) -
     Screen(str(S.done_title), step = 4) {
         Notice(Tone.Success, null, str(S.done_switch), live = true)
         Body(str(S.token_serial_model, report.token.serial, report.token.model))
-        val clockAfter = DateTimeFormatter.ofPattern("HH:mm:ss z").format(Instant.ofEpochSecond(report.clockAfter).atZone(ZoneId.systemDefault()))
+        val clockAfter = DateTimeFormatter.ofPattern(str(S.time_of_day_format))
+            .format(Instant.ofEpochSecond(report.clockAfter).atZone(ZoneId.systemDefault()))
         val residual = report.residualMs
         Body(
             if (residual != null) {
-                str(S.clock_after_residual, clockAfter, String.format(Locale.ROOT, "%+.2f s", residual / 1000.0))
+                str(S.clock_after_residual, clockAfter, str(S.seconds_signed, residual / 1000.0))
             } else {
                 str(S.clock_after, clockAfter)
             },
             color = MaterialTheme.colorScheme.onSurfaceVariant,
         )
+        Body(str(S.done_drift_before, report.token.drift.text), color = MaterialTheme.colorScheme.onSurfaceVariant)
         val codes = state.job.seed.expectedCodes(shell.nowSecs)
         Card(Modifier.fillMaxWidth()) {
             Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
@@ -253,6 +255,18 @@ fun FailedScreen(state: WizardState.Failed, onEvent: (WizardEvent) -> Unit) {
             is Failure.LinkLost -> {
                 val again = f.resumeSerial?.let { str(S.tap_again_same, it) } ?: str(S.tap_again)
                 Notice(Tone.Warning, null, again, live = true)
+                if (state.abandonAsked) {
+                    Notice(Tone.Error, null, str(S.abandon_warning), live = true)
+                    // The safe answer is the prominent one.
+                    Button(onClick = { onEvent(WizardEvent.Back) }, modifier = Modifier.fillMaxWidth()) {
+                        Text(str(S.abandon_cancel))
+                    }
+                    OutlinedButton(onClick = { onEvent(WizardEvent.AbandonToken) }, modifier = Modifier.fillMaxWidth()) {
+                        Text(str(S.abandon_confirm))
+                    }
+                } else if (state.mustResume) {
+                    TextButton(onClick = { onEvent(WizardEvent.AbandonToken) }) { Text(str(S.abandon_ask)) }
+                }
             }
             is Failure.Refused -> {
                 OutlinedButton(onClick = { onEvent(WizardEvent.TryAgain) }) { Text(str(S.try_again)) }

@@ -31,6 +31,8 @@ fun WizardScreen(state: WizardState, strings: Strings, shell: ShellUi, onEvent: 
 fun WizardState.showsSeedData(): Boolean = when (this) {
     is WizardState.GetSeed, is WizardState.PickAccount, is WizardState.AskEncoding,
     is WizardState.Confirm, is WizardState.Done,
+    // account and fingerprint; the unknown model's key field
+    is WizardState.Hold, is WizardState.UnknownModel,
     -> true
     else -> false
 }
@@ -42,6 +44,15 @@ enum class Haptic { None, Tick, Success, Error }
 
 /** The cue for a state change, or null when nothing new happened. */
 fun cueFor(previous: WizardState?, next: WizardState, strings: Strings): Cue? = when (next) {
+    // a scanned, typed or shared seed was read (not: back from a later step)
+    is WizardState.Confirm, is WizardState.PickAccount, is WizardState.AskEncoding ->
+        if (previous is WizardState.GetSeed || previous == null) Cue(strings.text(S.cue_seed_read), Haptic.Tick) else null
+    // a refused input or a wrong QR code: its own sentence
+    is WizardState.GetSeed -> next.problem?.takeIf { it != (previous as? WizardState.GetSeed)?.problem }?.let {
+        Cue(it.reason, Haptic.Error)
+    }
+    is WizardState.ClockUnverified ->
+        if (previous !is WizardState.ClockUnverified) Cue(strings.text(S.cue_clock_unverified), Haptic.Tick) else null
     is WizardState.Hold -> if (previous !is WizardState.Hold) Cue(strings.text(S.cue_hold), Haptic.None) else null
     is WizardState.InContact -> {
         val before = (previous as? WizardState.InContact)?.progress?.stage

@@ -57,12 +57,15 @@ class Wizard(
             tap(event.link)
             return
         }
-        synchronized(lock) {
-            if (busy) return
-            val next = reduce(current, event) ?: return
-            current = next
+        val next = synchronized(lock) {
+            if (busy) null else reduce(current, event)?.also { current = it }
         }
-        publish(state)
+        if (next == null) {
+            // An input nobody will use: wipe its secret now, not at the next GC.
+            (event as? WizardEvent.Scanned)?.input?.destroy()
+            return
+        }
+        publish(next)
     }
 
     private fun set(next: WizardState) {
@@ -80,18 +83,21 @@ class Wizard(
     /** The next state, or null to ignore the event in this state. */
     private fun reduce(s: WizardState, e: WizardEvent): WizardState? = when (e) {
         is WizardEvent.ChooseInputMode ->
-            (s as? WizardState.GetSeed)?.copy(mode = e.mode, qrUnreadable = null)
-        is WizardEvent.Scanned ->
-            if (s is WizardState.GetSeed) fromInput(e.input, SeedSource.Scan) else null
+            (s as? WizardState.GetSeed)?.copy(mode = e.mode, qrUnreadable = null, problem = null)
+        is WizardEvent.Scanned -> when {
+            e.shared -> if (takesShared(s)) fromInput(e.input, SeedSource.Shared) else null
+            s is WizardState.GetSeed -> fromInput(e.input, SeedSource.Scan)
+            else -> null
+        }
         is WizardEvent.QrUnreadable ->
             (s as? WizardState.GetSeed)?.takeIf { it.mode == InputMode.Scan }?.copy(qrUnreadable = e.hint)
         is WizardEvent.TypedChanged ->
-            (s as? WizardState.GetSeed)?.copy(typed = check(e.text))
+            // Editing the key replaces an earlier refusal with live validation.
+            (s as? WizardState.GetSeed)?.copy(typed = check(e.text), problem = null)
         is WizardEvent.TypedSubmitted ->
             if (s is WizardState.GetSeed) fromInput(sessions.parse(e.text), SeedSource.Typed) else null
         is WizardEvent.Shared ->
-            // Another app's link replaces whatever the wizard was doing, unless a token is in contact.
-            if (s is WizardState.InContact) null else fromInput(sessions.parse(e.text), SeedSource.Shared)
+            if (takesShared(s)) fromInput(sessions.parse(e.text), SeedSource.Shared) else null
         is WizardEvent.PickAccount ->
             (s as? WizardState.PickAccount)?.let { pick(it.accounts, e.index) }
         is WizardEvent.ChooseEncoding ->
@@ -113,13 +119,24 @@ class Wizard(
             }
         is WizardEvent.SetDisplayTimeout ->
             (s as? WizardState.Confirm)?.takeIf { e.seconds in DISPLAY_TIMEOUTS }?.copy(displayTimeoutSecs = e.seconds)
+        is WizardEvent.SetSyncClock -> when (s) {
+            is WizardState.Confirm -> s.copy(syncClock = e.on)
+            // The warning's way out: burn without setting the token clock from this clock.
+            is WizardState.ClockUnverified -> if (e.on) null else WizardState.Hold(s.job.copy(syncClock = false))
+            else -> null
+        }
+        WizardEvent.AbandonToken ->
+            (s as? WizardState.Failed)?.takeIf { it.mustResume }?.let { f ->
+                if (f.abandonAsked) confirmOf(f.job) else f.copy(abandonAsked = true)
+            }
         WizardEvent.ConfirmSeed ->
             (s as? WizardState.Confirm)?.takeIf { it.canContinue }?.let { c ->
                 val clock = clock.reference()
                 // A typed seed's settings were on screen with the Continue button: confirmed.
                 val seed = if (c.settingsEditable) confirmed(c) else c.seed
-                val job = BurnJob(seed, seed.info(), c.displayTimeoutSecs, clock)
-                if (clock.trusted) WizardState.Hold(job) else WizardState.ClockUnverified(job)
+                val job = BurnJob(seed, seed.info(), c.displayTimeoutSecs, clock, syncClock = c.syncClock)
+                // The warning is about setting the token clock from an unverified clock.
+                if (clock.trusted || !c.syncClock) WizardState.Hold(job) else WizardState.ClockUnverified(job)
             }
         WizardEvent.AcceptUnverifiedClock ->
             (s as? WizardState.ClockUnverified)?.let { WizardState.Hold(it.job) }
@@ -152,7 +169,11 @@ class Wizard(
         is WizardState.ClockUnverified -> confirmOf(s.job)
         is WizardState.Hold -> confirmOf(s.job)
         is WizardState.UnknownModel -> WizardState.Hold(s.job.copy(unknownModelKey = null))
-        is WizardState.Failed -> if (s.failure is Failure.LinkLost && s.failure.tokenMayBeBlank) null else confirmOf(s.job)
+        is WizardState.Failed -> when {
+            s.abandonAsked -> s.copy(abandonAsked = false)
+            s.mustResume -> null // only "tap again", or an explicit AbandonToken
+            else -> confirmOf(s.job)
+        }
         is WizardState.Done -> WizardState.GetSeed()
         is WizardState.InContact -> null
     }
@@ -170,7 +191,16 @@ class Wizard(
         displayTimeoutSecs = job.displayTimeoutSecs,
         clock = clock.reference(),
         settingsEditable = false,
+        syncClock = job.syncClock,
     )
+
+    /**
+     * Another app's link or QR image replaces whatever the wizard was doing, except while a
+     * token is in contact or a token that may be blank waits to be tapped again (its resume
+     * would be lost).
+     */
+    private fun takesShared(s: WizardState): Boolean =
+        s !is WizardState.InContact && !(s is WizardState.Failed && s.mustResume)
 
     private fun fromInput(input: SeedInput, source: SeedSource): WizardState = when (input) {
         is SeedInput.Totp -> confirm(input.seed, source)
@@ -242,18 +272,42 @@ class Wizard(
         }
         val (job, resume) = start
         var progress = Progress()
-        set(WizardState.InContact(job, progress, resume))
         val observer = object : SessionObserver {
             override fun onEvent(event: SessionEvent) {
                 progress = progress.after(event)
                 set(WizardState.InContact(job, progress, resume))
             }
         }
-        // The key choice for an unknown model counts for this one contact only.
         val next: WizardState = try {
+            set(WizardState.InContact(job, progress, resume))
+            contact(link, job, resume, observer) { progress }
+        } catch (e: Throwable) {
+            // Not from the core (a bug in the app or a listener): say so, and never leave the
+            // wizard busy. The key choice for an unknown model counts for one contact only.
+            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Internal(e.toString()), progress)
+        }
+        synchronized(lock) {
+            busy = false
+            current = next
+        }
+        publish(next)
+    }
+
+    /**
+     * One burn over [link]; the core's typed errors become the screen that explains them.
+     * The key choice for an unknown model counts for this one contact only.
+     */
+    private fun contact(
+        link: TokenLink,
+        job: BurnJob,
+        resume: String?,
+        observer: SessionObserver,
+        progress: () -> Progress,
+    ): WizardState =
+        try {
             val options = BurnOptions(
                 displayTimeoutSecs = job.displayTimeoutSecs.toUInt(),
-                syncClock = true,
+                syncClock = job.syncClock,
                 resumeSerial = resume,
                 unknownModelKey = job.unknownModelKey,
             )
@@ -262,20 +316,14 @@ class Wizard(
         } catch (e: KilnException.UnknownModel) {
             WizardState.UnknownModel(job.copy(unknownModelKey = null), e.serial, e.userMessage)
         } catch (e: KilnException.LinkLost) {
-            WizardState.Failed(job, Failure.LinkLost(e.userMessage, e.tokenMayBeBlank, e.resumeSerial), progress)
+            WizardState.Failed(job, Failure.LinkLost(e.userMessage, e.tokenMayBeBlank, e.resumeSerial), progress())
         } catch (e: KilnException.RefusedByToken) {
-            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Refused(e.userMessage, e.triesLeft?.toInt()), progress)
+            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Refused(e.userMessage, e.triesLeft?.toInt()), progress())
         } catch (e: KilnException.BadInput) {
-            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Refusal(e.userMessage), progress)
+            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Refusal(e.userMessage), progress())
         } catch (e: KilnException.Internal) {
-            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Internal(e.userMessage), progress)
+            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Internal(e.userMessage), progress())
         }
-        synchronized(lock) {
-            busy = false
-            current = next
-        }
-        publish(next)
-    }
 }
 
 /** 32 hex digits (a 16-byte key), spaces allowed. */

@@ -9,8 +9,11 @@ import org.tokenkiln.core.UnreadableHint
 sealed interface WizardEvent {
     data class ChooseInputMode(val mode: InputMode) : WizardEvent
 
-    /** The camera decoded a QR code (`scanLuma` returned non-null). */
-    data class Scanned(val input: SeedInput) : WizardEvent
+    /**
+     * A QR code was decoded: from the live camera (only heard on the scan screen), or
+     * [shared] as an image from another app (follows the rules of [Shared]).
+     */
+    data class Scanned(val input: SeedInput, val shared: Boolean = false) : WizardEvent
 
     /**
      * The live preview's "a QR code is in view but cannot be read" message changed
@@ -32,6 +35,20 @@ sealed interface WizardEvent {
     data class ChooseEncoding(val asHex: Boolean) : WizardEvent
     data class SetSettings(val algorithm: String, val period: Int) : WizardEvent
     data class SetDisplayTimeout(val seconds: Int) : WizardEvent
+
+    /**
+     * Confirm: set the token clock from the reference clock (true, the default) or keep the
+     * token's own time. On the unverified-clock warning, `SetSyncClock(false)` goes on
+     * without setting the clock.
+     */
+    data class SetSyncClock(val on: Boolean) : WizardEvent
+
+    /**
+     * A token that may be blank after a lost contact: the first event asks (the screen says
+     * what giving it up means), the second gives it up and returns to Confirm with the same
+     * seed for another token. Back cancels the question.
+     */
+    data object AbandonToken : WizardEvent
 
     /** "Continue" on the confirm screen. */
     data object ConfirmSeed : WizardEvent

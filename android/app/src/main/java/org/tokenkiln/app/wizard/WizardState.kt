@@ -56,6 +56,8 @@ data class BurnJob(
     val clock: ReferenceClock,
     /** Set only by an explicit, warned choice on the unknown-model screen; used for one burn. */
     val unknownModelKey: UnknownModelKey? = null,
+    /** Set the token clock from the reference clock (usual); false: the token keeps its own time. */
+    val syncClock: Boolean = true,
 )
 
 /** The stages of one contact, in order. */
@@ -146,6 +148,8 @@ sealed interface WizardState {
         val clock: ReferenceClock,
         /** Typed seeds carry no settings: the user picks algorithm and period. */
         val settingsEditable: Boolean,
+        /** Set the token clock from [clock] (usual); false: keep the token's own time. */
+        val syncClock: Boolean = true,
     ) : WizardState {
         val canContinue: Boolean get() = info.burnable
     }
@@ -167,10 +171,22 @@ sealed interface WizardState {
         val check: CodeCheck? = null,
     ) : WizardState
 
-    /** The contact failed; [failure] says what that means for the token. */
-    data class Failed(val job: BurnJob, val failure: Failure, val progress: Progress) : WizardState {
+    /**
+     * The contact failed; [failure] says what that means for the token. [abandonAsked]: on a
+     * token that may be blank, the user asked to give it up and is shown what that means
+     * before a second, explicit [WizardEvent.AbandonToken].
+     */
+    data class Failed(
+        val job: BurnJob,
+        val failure: Failure,
+        val progress: Progress,
+        val abandonAsked: Boolean = false,
+    ) : WizardState {
         /** Tapping a token again continues (reader mode stays on). */
         val tapAgain: Boolean get() = failure is Failure.LinkLost
+
+        /** Only the same token may be tapped next (it may hold no seed now). */
+        val mustResume: Boolean get() = failure is Failure.LinkLost && failure.tokenMayBeBlank
     }
 
     /** A serial the model table does not know: read-only unless the user names a key, once. */

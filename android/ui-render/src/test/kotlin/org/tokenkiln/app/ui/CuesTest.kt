@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.tokenkiln.app.wizard.WizardEvent
 import org.tokenkiln.app.wizard.GITHUB_LINK
+import org.tokenkiln.app.wizard.MICROSOFT_PUSH
+import org.tokenkiln.app.wizard.phoneClock
 import org.tokenkiln.app.wizard.Harness
 import org.tokenkiln.app.wizard.Serials
 import org.tokenkiln.app.wizard.SimLink
@@ -30,10 +32,24 @@ class CuesTest {
         h.send(WizardEvent.TokenTapped(SimLink(SimToken(Serials.P1, 1_000L, null))))
         val spoken = cues(h.seen.toList())
         assertEquals(
-            listOf(strings.text(S.cue_hold), strings.text(S.cue_found), strings.text(S.cue_done)),
+            listOf(strings.text(S.cue_seed_read), strings.text(S.cue_hold), strings.text(S.cue_found), strings.text(S.cue_done)),
             spoken.map { it.speech },
         )
-        assertEquals(listOf(Haptic.None, Haptic.Tick, Haptic.Success), spoken.map { it.haptic })
+        assertEquals(listOf(Haptic.Tick, Haptic.None, Haptic.Tick, Haptic.Success), spoken.map { it.haptic })
+    }
+
+    @Test
+    fun `a wrong QR code and an unverified clock are announced`() {
+        val h = Harness(networkTime)
+        h.send(WizardEvent.Shared(MICROSOFT_PUSH))
+        val wrong = cues(h.seen.toList()).single()
+        assertEquals((h.state as WizardState.GetSeed).problem!!.reason, wrong.speech)
+        assertEquals(Haptic.Error, wrong.haptic)
+
+        val u = Harness(phoneClock)
+        u.send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
+        assertTrue(u.state is WizardState.ClockUnverified)
+        assertEquals(strings.text(S.cue_clock_unverified), cues(u.seen.toList()).last().speech)
     }
 
     @Test
@@ -57,6 +73,11 @@ class CuesTest {
         h.send(WizardEvent.Shared(GITHUB_LINK))
         assertTrue(h.state.showsSeedData())
         h.send(WizardEvent.ConfirmSeed)
-        assertFalse(h.state.showsSeedData())
+        assertTrue(h.state is WizardState.Hold && h.state.showsSeedData(), "Hold names the account and fingerprint")
+        h.send(WizardEvent.TokenTapped(SimLink(SimToken(Serials.P1, 0L, null))))
+        val contact = h.seen.filterIsInstance<WizardState.InContact>()
+        assertTrue(contact.isNotEmpty())
+        contact.forEach { assertFalse(it.showsSeedData(), "$it") }
+        assertTrue(h.state is WizardState.Done && h.state.showsSeedData(), "Done shows codes of the seed")
     }
 }

@@ -109,7 +109,7 @@ class ScreensTest {
         Harness(networkTime).run {
             send(WizardEvent.Shared(GITHUB_LINK))
             val c = state as WizardState.Confirm
-            out += Shot("10-confirm", state, shell(), listOf(t(S.confirm_title), "GitHub", "alice", c.info.fingerprint, t(S.confirm_continue)), heightDp = 900)
+            out += Shot("10-confirm", state, shell(), listOf(t(S.confirm_title), "GitHub", "alice", c.info.fingerprint, t(S.sync_clock_label), t(S.confirm_continue)), heightDp = 1000)
             send(WizardEvent.ConfirmSeed)
             out += Shot("12-hold", state, shell(), listOf(t(S.hold_title), t(S.antenna_hint, "near the top of the back, next to the camera")), listOf(t(S.antenna_picture)))
 
@@ -129,14 +129,14 @@ class ScreensTest {
             val codes = done.job.seed.expectedCodes(now)
             out += Shot(
                 "14-done-verify", state, shell(now, code = code),
-                listOf(t(S.done_title), t(S.done_switch), t(S.codes_title), t(S.code_countdown, codes.secondsLeft.toInt()), done.check!!.diagnosis.sentence),
+                listOf(t(S.done_title), t(S.done_switch), t(S.done_drift_before, done.report.token.drift.text), t(S.codes_title), t(S.code_countdown, codes.secondsLeft.toInt()), done.check!!.diagnosis.sentence),
                 listOf(t(S.code_description, t(S.code_current), codes.current.toList().joinToString(" "))),
                 heightDp = 1200,
             )
         }
         Harness(phoneClock).run {
             send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
-            out += Shot("11-clock-unverified", state, shell(), listOf(t(S.clock_title), t(S.clock_accept)))
+            out += Shot("11-clock-unverified", state, shell(), listOf(t(S.clock_title), t(S.clock_accept), t(S.clock_keep_token_time)))
         }
         Harness(networkTime).run {
             send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
@@ -144,7 +144,9 @@ class ScreensTest {
             sim.dropLinkAfter(4u, true)
             send(WizardEvent.TokenTapped(SimLink(sim)))
             val f = (state as WizardState.Failed).failure
-            out += Shot("15-failed-tap-again", state, shell(), listOf(t(S.failed_blank_title), f.message, t(S.tap_again_same, Serials.RESTRICTED)), heightDp = 900)
+            out += Shot("15-failed-tap-again", state, shell(), listOf(t(S.failed_blank_title), f.message, t(S.tap_again_same, Serials.RESTRICTED), t(S.abandon_ask)), heightDp = 1000)
+            send(WizardEvent.AbandonToken)
+            out += Shot("15-failed-give-up", state, shell(), listOf(t(S.abandon_warning), t(S.abandon_confirm), t(S.abandon_cancel)), heightDp = 1200)
         }
         Harness(networkTime).run {
             send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)

@@ -25,24 +25,38 @@ class XmlStrings(file: File) : Strings {
         return if (args.isEmpty()) raw else String.format(Locale.ROOT, raw, *args)
     }
 
+    /**
+     * Android's string resource rules: `\'`-style escapes; unescaped double quotes are
+     * dropped and keep the whitespace between them; elsewhere runs of whitespace collapse
+     * to one space and the ends are trimmed.
+     */
     private fun unescape(s: String): String {
-        val out = StringBuilder()
+        val chars = mutableListOf<Pair<Char, Boolean>>() // (char, literal: escaped or quoted)
+        var quoted = false
         var i = 0
         while (i < s.length) {
             val c = s[i]
-            if (c == '\\' && i + 1 < s.length) {
-                when (val n = s[i + 1]) {
-                    'n' -> out.append('\n')
-                    't' -> out.append('\t')
-                    else -> out.append(n) // \' \" \\ \@ \?
+            when {
+                c == '\\' && i + 1 < s.length -> {
+                    val n = s[i + 1]
+                    chars += when (n) {
+                        'n' -> '\n'
+                        't' -> '\t'
+                        else -> n // \' \" \\ \@ \?
+                    } to true
+                    i += 2
+                    continue
                 }
-                i += 2
-            } else {
-                out.append(c)
-                i++
+                c == '"' -> quoted = !quoted
+                quoted -> chars += c to true
+                c.isWhitespace() -> if (chars.lastOrNull()?.let { !it.second && it.first == ' ' } != true) chars += ' ' to false
+                else -> chars += c to false
             }
+            i++
         }
-        return out.toString()
+        while (chars.firstOrNull()?.let { !it.second && it.first == ' ' } == true) chars.removeAt(0)
+        while (chars.lastOrNull()?.let { !it.second && it.first == ' ' } == true) chars.removeAt(chars.size - 1)
+        return chars.joinToString("") { it.first.toString() }
     }
 
     companion object {
