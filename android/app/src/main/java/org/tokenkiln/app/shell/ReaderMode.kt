@@ -1,10 +1,13 @@
 package org.tokenkiln.app.shell
 
 import android.app.Activity
+import android.content.ActivityNotFoundException
+import android.content.Intent
 import android.nfc.NfcAdapter
 import android.nfc.Tag
 import android.os.Build
 import android.os.Bundle
+import android.provider.Settings
 
 /**
  * NFC reader mode for the token: NFC-A only, no NDEF probing (the token is not an NDEF tag,
@@ -14,8 +17,24 @@ import android.os.Bundle
 class ReaderMode(private val activity: Activity, private val onToken: (IsoDepLink) -> Unit) {
     private val adapter: NfcAdapter? = NfcAdapter.getDefaultAdapter(activity)
 
+    /** The phone has NFC at all (false: it can never write a token). */
     val available: Boolean get() = adapter != null
+
+    /** NFC is present and switched on. */
     val enabled: Boolean get() = adapter?.isEnabled == true
+
+    /** Opens the system's NFC settings (or the wireless settings where there is no NFC page). */
+    fun openSettings() {
+        try {
+            activity.startActivity(Intent(Settings.ACTION_NFC_SETTINGS))
+        } catch (_: ActivityNotFoundException) {
+            try {
+                activity.startActivity(Intent(Settings.ACTION_WIRELESS_SETTINGS))
+            } catch (_: ActivityNotFoundException) {
+                // no settings screen to offer: the notice still says what to do
+            }
+        }
+    }
 
     fun enable() {
         val flags = NfcAdapter.FLAG_READER_NFC_A or NfcAdapter.FLAG_READER_SKIP_NDEF_CHECK or NfcAdapter.FLAG_READER_NO_PLATFORM_SOUNDS

@@ -125,4 +125,8 @@ enum class S {
     cue_done,
     cue_failed,
     cue_unknown,
+    camera_unavailable,
+    camera_app_settings,
+    nfc_missing,
+    nfc_settings,
 }
