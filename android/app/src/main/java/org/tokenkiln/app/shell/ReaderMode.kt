@@ -13,6 +13,10 @@ import android.provider.Settings
  * NFC reader mode for the token: NFC-A only, no NDEF probing (the token is not an NDEF tag,
  * and the probe costs time in the field), no platform sounds (the app gives its own cues).
  * The callback runs on a binder thread: the blocking session runs right there.
+ *
+ * The activity keeps it on whenever it is resumed, whatever the wizard shows: otherwise a
+ * token left on the phone after a burn is handed to Android's own tag dispatch ("no
+ * supported app"). A tap the wizard does not expect is ignored (connected, no command sent).
  */
 class ReaderMode(private val activity: Activity, private val onToken: (IsoDepLink) -> Unit) {
     private val adapter: NfcAdapter? = NfcAdapter.getDefaultAdapter(activity)
