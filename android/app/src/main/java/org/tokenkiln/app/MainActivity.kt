@@ -2,16 +2,22 @@ package org.tokenkiln.app
 
 import android.Manifest
 import android.annotation.SuppressLint
+import android.app.AlertDialog
 import android.app.Application
+import android.content.ActivityNotFoundException
 import android.content.ClipboardManager
 import android.content.Intent
+import android.content.pm.ActivityInfo
 import android.content.pm.PackageManager
 import android.graphics.SurfaceTexture
+import android.net.Uri
 import android.os.Build
 import android.os.Bundle
+import android.provider.Settings
 import android.view.HapticFeedbackConstants
 import android.view.TextureView
 import android.view.WindowManager
+import android.widget.Toast
 import androidx.activity.ComponentActivity
 import androidx.activity.OnBackPressedCallback
 import androidx.activity.compose.setContent
@@ -40,9 +46,14 @@ import org.tokenkiln.app.wizard.InputMode
 import org.tokenkiln.app.wizard.Wizard
 import org.tokenkiln.app.wizard.WizardEvent
 import org.tokenkiln.app.wizard.WizardState
+import org.tokenkiln.core.initLogging
 
 /** Keeps the wizard (and the seed it holds, in Rust memory) across rotations; never saved to disk. */
 class WizardHolder(app: Application) : AndroidViewModel(app) {
+    init {
+        initLogging() // the core's log to logcat (tag "kiln"); repeated calls are harmless
+    }
+
     val wizard = Wizard(CoreSessions, NetworkClock(app.getString(R.string.clock_network), app.getString(R.string.clock_phone)))
 }
 
@@ -59,9 +70,12 @@ class MainActivity : ComponentActivity() {
     private var state by mutableStateOf<WizardState>(WizardState.GetSeed())
     private var nowSecs by mutableLongStateOf(0L)
     private var torchOn by mutableStateOf(false)
+    private var cameraTorch by mutableStateOf(false)
     private var resumed = false
-    private var readerOn = false
-    private var pendingSurface: SurfaceTexture? = null
+
+    /** The camera preview's surface while the TextureView has one (it outlives onPause). */
+    private var previewSurface: SurfaceTexture? = null
+    private var askingPermission = false
 
     private val strings = object : Strings {
         // Looked up by name: res/raw/keep.xml keeps them through shrinking, and a JVM test
@@ -75,11 +89,19 @@ class MainActivity : ComponentActivity() {
 
     private val listener: (WizardState) -> Unit = { s -> runOnUiThread { show(s) } }
 
+    /** Granted: the camera opens (here, or in onResume, which follows the permission dialog). */
     private val cameraPermission = registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
-        val surface = pendingSurface
-        pendingSurface = null
-        if (granted && surface != null) openCamera(surface)
-        if (!granted) wizard.dispatch(WizardEvent.ChooseInputMode(InputMode.Type))
+        askingPermission = false
+        if (granted) {
+            startCamera()
+        } else {
+            wizard.dispatch(WizardEvent.ChooseInputMode(InputMode.Type))
+            if (shouldShowRequestPermissionRationale(Manifest.permission.CAMERA)) {
+                Toast.makeText(this, strings.text(S.camera_permission), Toast.LENGTH_LONG).show()
+            } else {
+                permanentlyDenied()
+            }
+        }
     }
 
     /** System back goes to the wizard's previous step; on the first screen it leaves the app. */
@@ -106,6 +128,7 @@ class MainActivity : ComponentActivity() {
         state = wizard.state
         back.isEnabled = !(state is WizardState.GetSeed && (state as WizardState.GetSeed).problem == null)
         applySecure(state)
+        applyOrientation(state)
         if (savedInstanceState == null) receive(intent)
 
         setContent {
@@ -115,7 +138,7 @@ class MainActivity : ComponentActivity() {
                     AndroidView(factory = { ctx -> TextureView(ctx).also { attachCamera(it) } }, modifier = modifier)
                 },
                 torchOn = torchOn,
-                onTorch = { on -> camera?.let { it.setTorch(on); torchOn = on } },
+                onTorch = if (cameraTorch) { on -> camera?.let { it.setTorch(on); torchOn = on } } else null,
                 onZoom = { zoomIn -> camera?.stepZoom(zoomIn) },
                 onPaste = { getSystemService(ClipboardManager::class.java)?.let { SharedContent.takeClipboardText(it) } },
                 antennaHint = reader.antennaHint { _, y ->
@@ -123,6 +146,8 @@ class MainActivity : ComponentActivity() {
                 },
                 antennaY = reader.antennaPosition()?.second,
                 nfcEnabled = reader.enabled,
+                nfcPresent = reader.available,
+                onNfcSettings = reader::openSettings,
             )
             WizardScreen(state, strings, shell) { e -> wizard.dispatch(e) }
         }
@@ -136,13 +161,13 @@ class MainActivity : ComponentActivity() {
     override fun onResume() {
         super.onResume()
         resumed = true
-        updateReaderMode(state)
+        reader.enable()
         ticker.run()
+        startCamera() // after lock/unlock or an app switch the preview surface is still there
     }
 
     override fun onPause() {
         resumed = false
-        readerOn = false
         reader.disable()
         window.decorView.removeCallbacks(ticker)
         closeCamera()
@@ -159,8 +184,8 @@ class MainActivity : ComponentActivity() {
         state = next
         back.isEnabled = !(next is WizardState.GetSeed && next.problem == null)
         applySecure(next)
-        updateReaderMode(next)
-        if (!(next is WizardState.GetSeed && next.mode == InputMode.Scan)) closeCamera()
+        applyOrientation(next)
+        if (wantsCamera(next)) startCamera() else closeCamera()
         cueFor(previous, next, strings)?.let { cue ->
             val view = window.decorView
             @Suppress("DEPRECATION") // the replacement (pane titles / live regions) also speaks; this is immediate
@@ -184,15 +209,17 @@ class MainActivity : ComponentActivity() {
         }
     }
 
-    /** Reader mode is on exactly while a token may be tapped (and the app is in front). */
-    private fun updateReaderMode(s: WizardState) {
-        val wantsToken = s is WizardState.Hold || s is WizardState.InContact || (s is WizardState.Failed && s.tapAgain)
-        val on = resumed && wantsToken
-        // Only on a change: re-enabling reader mode mid-session would drop the token.
-        if (on == readerOn) return
-        readerOn = on
-        if (on) reader.enable() else reader.disable()
+    /**
+     * No rotation while a token is (or may come back) in the field: a rotation rebuilds the
+     * activity, and onPause switches reader mode off, cutting the contact.
+     */
+    private fun applyOrientation(s: WizardState) {
+        val tokenInField = s is WizardState.Hold || s is WizardState.InContact || (s is WizardState.Failed && s.tapAgain)
+        val want = if (tokenInField) ActivityInfo.SCREEN_ORIENTATION_LOCKED else ActivityInfo.SCREEN_ORIENTATION_UNSPECIFIED
+        if (requestedOrientation != want) requestedOrientation = want
     }
+
+    private fun wantsCamera(s: WizardState) = s is WizardState.GetSeed && s.mode == InputMode.Scan
 
     private fun receive(intent: Intent?) {
         intent ?: return
@@ -203,7 +230,7 @@ class MainActivity : ComponentActivity() {
         val uri = SharedContent.imageUri(intent) ?: return
         Thread {
             if (!qr.onSharedImage(contentResolver, uri)) {
-                runOnUiThread { android.widget.Toast.makeText(this, strings.text(S.share_image_no_qr), android.widget.Toast.LENGTH_LONG).show() }
+                runOnUiThread { Toast.makeText(this, strings.text(S.share_image_no_qr), Toast.LENGTH_LONG).show() }
             }
         }.start()
     }
@@ -211,18 +238,14 @@ class MainActivity : ComponentActivity() {
     private fun attachCamera(view: TextureView) {
         view.surfaceTextureListener = object : TextureView.SurfaceTextureListener {
             override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) {
-                if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
-                    openCamera(surface)
-                } else {
-                    pendingSurface = surface
-                    cameraPermission.launch(Manifest.permission.CAMERA)
-                }
+                previewSurface = surface
+                startCamera()
             }
 
             override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) {}
 
             override fun onSurfaceTextureDestroyed(surface: SurfaceTexture): Boolean {
-                if (pendingSurface === surface) pendingSurface = null
+                if (previewSurface === surface) previewSurface = null
                 closeCamera()
                 return true
             }
@@ -231,18 +254,57 @@ class MainActivity : ComponentActivity() {
         }
     }
 
+    /** Opens the camera if the scan screen shows a preview surface, the app is in front and none is open. */
+    private fun startCamera() {
+        val surface = previewSurface ?: return
+        if (!resumed || camera != null || askingPermission || !wantsCamera(state)) return
+        if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
+            openCamera(surface)
+        } else {
+            askingPermission = true
+            cameraPermission.launch(Manifest.permission.CAMERA)
+        }
+    }
+
     private fun openCamera(surface: SurfaceTexture) {
         closeCamera()
-        camera = CameraFrames(
+        lateinit var frames: CameraFrames
+        frames = CameraFrames(
             this,
             onLuma = qr::onFrame, // camera thread, one frame at a time
-            onError = { },
-        ).also { it.open(surface) }
+            // Any thread, possibly inside open(): handled on the UI thread, for this camera only.
+            onError = { window.decorView.post { if (camera === frames) cameraFailed() } },
+        )
+        camera = frames
+        if (frames.open(surface)) cameraTorch = frames.hasTorch
+    }
+
+    /** The camera is disabled, in use or failed: say so and switch to typing. */
+    private fun cameraFailed() {
+        closeCamera()
+        Toast.makeText(this, strings.text(S.camera_unavailable), Toast.LENGTH_LONG).show()
+        wizard.dispatch(WizardEvent.ChooseInputMode(InputMode.Type))
+    }
+
+    /** The camera permission was refused for good: explain, and offer the app's settings page. */
+    private fun permanentlyDenied() {
+        AlertDialog.Builder(this)
+            .setMessage(strings.text(S.camera_permission))
+            .setPositiveButton(strings.text(S.camera_app_settings)) { _, _ ->
+                try {
+                    startActivity(Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", packageName, null)))
+                } catch (_: ActivityNotFoundException) {
+                    Toast.makeText(this, strings.text(S.camera_permission), Toast.LENGTH_LONG).show()
+                }
+            }
+            .setNegativeButton(strings.text(S.mode_type), null)
+            .show()
     }
 
     private fun closeCamera() {
         camera?.close()
         camera = null
         torchOn = false
+        cameraTorch = false
     }
 }

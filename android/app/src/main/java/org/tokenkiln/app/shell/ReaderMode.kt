@@ -1,21 +1,44 @@
 package org.tokenkiln.app.shell
 
 import android.app.Activity
+import android.content.ActivityNotFoundException
+import android.content.Intent
 import android.nfc.NfcAdapter
 import android.nfc.Tag
 import android.os.Build
 import android.os.Bundle
+import android.provider.Settings
 
 /**
  * NFC reader mode for the token: NFC-A only, no NDEF probing (the token is not an NDEF tag,
  * and the probe costs time in the field), no platform sounds (the app gives its own cues).
  * The callback runs on a binder thread: the blocking session runs right there.
+ *
+ * The activity keeps it on whenever it is resumed, whatever the wizard shows: otherwise a
+ * token left on the phone after a burn is handed to Android's own tag dispatch ("no
+ * supported app"). A tap the wizard does not expect is ignored (connected, no command sent).
  */
 class ReaderMode(private val activity: Activity, private val onToken: (IsoDepLink) -> Unit) {
     private val adapter: NfcAdapter? = NfcAdapter.getDefaultAdapter(activity)
 
+    /** The phone has NFC at all (false: it can never write a token). */
     val available: Boolean get() = adapter != null
+
+    /** NFC is present and switched on. */
     val enabled: Boolean get() = adapter?.isEnabled == true
+
+    /** Opens the system's NFC settings (or the wireless settings where there is no NFC page). */
+    fun openSettings() {
+        try {
+            activity.startActivity(Intent(Settings.ACTION_NFC_SETTINGS))
+        } catch (_: ActivityNotFoundException) {
+            try {
+                activity.startActivity(Intent(Settings.ACTION_WIRELESS_SETTINGS))
+            } catch (_: ActivityNotFoundException) {
+                // no settings screen to offer: the notice still says what to do
+            }
+        }
+    }
 
     fun enable() {
         val flags = NfcAdapter.FLAG_READER_NFC_A or NfcAdapter.FLAG_READER_SKIP_NDEF_CHECK or NfcAdapter.FLAG_READER_NO_PLATFORM_SOUNDS

@@ -9,13 +9,21 @@ import android.graphics.BitmapFactory
 import android.net.Uri
 import android.os.Build
 
-/** Seeds arriving from other apps (share sheet) and from the clipboard. */
+/** Seeds arriving from other apps (share sheet, otpauth links) and from the clipboard. */
 object SharedContent {
-    /** The text of an ACTION_SEND / text/plain intent (an otpauth:// link), else null. */
-    fun text(intent: Intent): String? {
-        if (intent.action != Intent.ACTION_SEND) return null
-        if (intent.type?.startsWith("text/") != true) return null
-        return intent.getStringExtra(Intent.EXTRA_TEXT)
+    /** URI schemes opened with ACTION_VIEW (links tapped in a browser or another app). */
+    val LINK_SCHEMES: Set<String> = setOf("otpauth", "otpauth-migration")
+
+    /**
+     * The text of an ACTION_SEND / text/\* intent (an otpauth:// link), or the link of an
+     * ACTION_VIEW intent for an otpauth:// or otpauth-migration:// URI; else null.
+     */
+    fun text(intent: Intent): String? = when (intent.action) {
+        Intent.ACTION_SEND ->
+            if (intent.type?.startsWith("text/") == true) intent.getCharSequenceExtra(Intent.EXTRA_TEXT)?.toString() else null
+        Intent.ACTION_VIEW ->
+            intent.data?.takeIf { it.scheme?.lowercase() in LINK_SCHEMES }?.toString()
+        else -> null
     }
 
     /** The image of an ACTION_SEND / image/\* intent, else null. */

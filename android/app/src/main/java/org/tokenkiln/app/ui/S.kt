@@ -142,4 +142,8 @@ enum class S {
     list_separator,
     stage_done_mark,
     stage_pending_mark,
+    camera_unavailable,
+    camera_app_settings,
+    nfc_missing,
+    nfc_settings,
 }

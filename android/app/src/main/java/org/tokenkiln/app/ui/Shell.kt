@@ -26,7 +26,12 @@ class ShellUi(
     val antennaHint: String? = null,
     /** The antenna's height on the back, 0 (top) … 1 (bottom); null if unknown. */
     val antennaY: Float? = null,
+    /** NFC is switched on (false also when the phone has none: see [nfcPresent]). */
     val nfcEnabled: Boolean = true,
+    /** The phone has NFC at all. */
+    val nfcPresent: Boolean = true,
+    /** Opens the system's NFC settings; null where that cannot be offered. */
+    val onNfcSettings: (() -> Unit)? = null,
     /** Pre-filled typed key (the render test shows the typing screen with text). */
     val initialTyped: String = "",
     /** Pre-filled code on the verify screen. */

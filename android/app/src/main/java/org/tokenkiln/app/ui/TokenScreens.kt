@@ -49,7 +49,12 @@ import java.time.format.DateTimeFormatter
 @Composable
 fun HoldScreen(state: WizardState.Hold, shell: ShellUi, onEvent: (WizardEvent) -> Unit) {
     Screen(str(S.hold_title), step = 3) {
-        if (!shell.nfcEnabled) Notice(Tone.Error, null, str(S.nfc_off), live = true)
+        if (!shell.nfcPresent) {
+            Notice(Tone.Error, null, str(S.nfc_missing), live = true)
+        } else if (!shell.nfcEnabled) {
+            Notice(Tone.Error, null, str(S.nfc_off), live = true)
+            shell.onNfcSettings?.let { open -> OutlinedButton(onClick = open) { Text(str(S.nfc_settings)) } }
+        }
         Body(str(S.hold_body))
         Row(horizontalArrangement = Arrangement.spacedBy(16.dp), verticalAlignment = Alignment.CenterVertically) {
             PhoneBack(shell.antennaY ?: 0.2f)
