@@ -25,6 +25,16 @@ class ChoicesTest {
         return h.expect()
     }
 
+    /** A restricted token that leaves the field right after WRITE CONFIG: it may be blank. */
+    private fun loseAfterConfig(h: Harness, clockOffsetMs: Long): SimToken {
+        confirm(h)
+        h.send(WizardEvent.ConfirmSeed)
+        val sim = SimToken(Serials.RESTRICTED, clockOffsetMs, null)
+        sim.dropLinkAfter(4u, true)
+        h.send(WizardEvent.TokenTapped(SimLink(sim)))
+        return sim
+    }
+
     @Test
     fun `keeping the token clock - burned without setting it, and no unverified-clock warning`() {
         val h = Harness(phoneClock) // an unverified clock: the warning is about setting the token from it
@@ -58,11 +68,7 @@ class ChoicesTest {
     @Test
     fun `a token that may be blank is given up only after an explicit second step`() {
         val h = Harness(networkTime)
-        confirm(h)
-        h.send(WizardEvent.ConfirmSeed)
-        val sim = SimToken(Serials.RESTRICTED, 5_000L, null)
-        sim.dropLinkAfter(4u, true)
-        h.send(WizardEvent.TokenTapped(SimLink(sim)))
+        loseAfterConfig(h, 5_000L)
         assertTrue(h.expect<WizardState.Failed>().mustResume)
 
         h.send(WizardEvent.AbandonToken)
@@ -100,11 +106,7 @@ class ChoicesTest {
     @Test
     fun `a share does not replace a token that waits to be tapped again, but replaces a finished burn`() {
         val h = Harness(networkTime)
-        confirm(h)
-        h.send(WizardEvent.ConfirmSeed)
-        val sim = SimToken(Serials.RESTRICTED, 0L, null)
-        sim.dropLinkAfter(4u, true)
-        h.send(WizardEvent.TokenTapped(SimLink(sim)))
+        val sim = loseAfterConfig(h, 0L)
         h.send(WizardEvent.Shared(MigrationLink.sample))
         h.send(WizardEvent.Scanned(CoreSessions.parse(GITHUB_LINK), shared = true))
         assertTrue(h.expect<WizardState.Failed>().mustResume, "the resume is kept")
