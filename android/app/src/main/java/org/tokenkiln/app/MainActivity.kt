@@ -141,6 +141,7 @@ class MainActivity : ComponentActivity() {
                 onTorch = if (cameraTorch) { on -> camera?.let { it.setTorch(on); torchOn = on } } else null,
                 onZoom = { zoomIn -> camera?.stepZoom(zoomIn) },
                 onPaste = { getSystemService(ClipboardManager::class.java)?.let { SharedContent.takeClipboardText(it) } },
+                onInserted = { text -> getSystemService(ClipboardManager::class.java)?.let { SharedContent.clearClipboardIfHolds(it, text) } },
                 antennaHint = reader.antennaHint { _, y ->
                     getString(if (y < 0.34f) R.string.antenna_top else if (y > 0.66f) R.string.antenna_bottom else R.string.antenna_middle)
                 },

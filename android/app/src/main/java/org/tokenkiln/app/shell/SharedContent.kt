@@ -80,14 +80,25 @@ object SharedContent {
     }
 
     /** The clipboard's text, and the clipboard cleared (a seed must not linger there). */
-    fun takeClipboardText(clipboard: ClipboardManager): String? {
-        val clip = clipboard.primaryClip ?: return null
-        val text = (0 until clip.itemCount).firstNotNullOfOrNull { clip.getItemAt(it).text?.toString() }
+    /** Clears the clipboard if it holds [text] (pasted into a secret field by the keyboard). */
+    fun clearClipboardIfHolds(clipboard: ClipboardManager, text: String) {
+        val clip = clipboard.primaryClip ?: return
+        val held = (0 until clip.itemCount).mapNotNull { clip.getItemAt(it).text?.toString()?.trim() }
+        if (held.any { it.isNotEmpty() && it == text.trim() }) clear(clipboard)
+    }
+
+    private fun clear(clipboard: ClipboardManager) {
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
             clipboard.clearPrimaryClip()
         } else {
             clipboard.setPrimaryClip(ClipData.newPlainText("", ""))
         }
+    }
+
+    fun takeClipboardText(clipboard: ClipboardManager): String? {
+        val clip = clipboard.primaryClip ?: return null
+        val text = (0 until clip.itemCount).firstNotNullOfOrNull { clip.getItemAt(it).text?.toString() }
+        clear(clipboard)
         return text
     }
 }

@@ -90,3 +90,15 @@ fun Field(label: String, value: String, valueStyle: TextStyle = MaterialTheme.ty
 fun Body(text: String, color: Color = MaterialTheme.colorScheme.onBackground) {
     Text(text, style = MaterialTheme.typography.bodyLarge, color = color)
 }
+
+/**
+ * The text inserted by an edit from [old] to [new] when it arrived in one go — at least
+ * [minChars] characters at once, as a paste does (typing adds one at a time); else null.
+ */
+fun pastedChunk(old: String, new: String, minChars: Int = 8): String? {
+    if (new.length - old.length < minChars) return null
+    val prefix = old.commonPrefixWith(new).length
+    val suffix = old.substring(prefix).commonSuffixWith(new.substring(prefix)).length
+    val inserted = new.substring(prefix, new.length - suffix)
+    return inserted.takeIf { it.length >= minChars }
+}

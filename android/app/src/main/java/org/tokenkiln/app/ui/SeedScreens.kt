@@ -112,6 +112,7 @@ private fun TypePane(state: WizardState.GetSeed, shell: ShellUi, onEvent: (Wizar
     OutlinedTextField(
         value = text,
         onValueChange = {
+            pastedChunk(text, it)?.let { chunk -> shell.onInserted?.invoke(chunk) }
             text = it
             onEvent(WizardEvent.TypedChanged(it))
         },

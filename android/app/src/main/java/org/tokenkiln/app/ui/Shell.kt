@@ -22,6 +22,11 @@ class ShellUi(
     val onZoom: ((Boolean) -> Unit)? = null,
     /** Returns the clipboard's text and clears the clipboard; null when nothing to paste. */
     val onPaste: (() -> String?)? = null,
+    /**
+     * Text that arrived in a secret field in one go (the keyboard's or a long-press paste,
+     * see [pastedChunk]): the shell clears the clipboard if it holds that text.
+     */
+    val onInserted: ((String) -> Unit)? = null,
     /** Where the NFC antenna is ("near the top of the back"), from NfcAntennaInfo; null if unknown. */
     val antennaHint: String? = null,
     /** The antenna's height on the back, 0 (top) … 1 (bottom); null if unknown. */

@@ -287,7 +287,7 @@ fun FailedScreen(state: WizardState.Failed, onEvent: (WizardEvent) -> Unit) {
 }
 
 @Composable
-fun UnknownModelScreen(state: WizardState.UnknownModel, onEvent: (WizardEvent) -> Unit) {
+fun UnknownModelScreen(state: WizardState.UnknownModel, shell: ShellUi, onEvent: (WizardEvent) -> Unit) {
     Screen(str(S.unknown_title), step = 3) {
         Body(str(S.unknown_body, state.serial))
         Notice(Tone.Neutral, null, state.message)
@@ -298,7 +298,10 @@ fun UnknownModelScreen(state: WizardState.UnknownModel, onEvent: (WizardEvent) -
         var key by remember { mutableStateOf("") }
         OutlinedTextField(
             value = key,
-            onValueChange = { key = it },
+            onValueChange = {
+                pastedChunk(key, it)?.let { chunk -> shell.onInserted?.invoke(chunk) }
+                key = it
+            },
             label = { Text(str(S.unknown_custom_label)) },
             textStyle = MonoStyle,
             isError = state.keyInvalid,

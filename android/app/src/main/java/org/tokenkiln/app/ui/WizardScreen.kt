@@ -21,7 +21,7 @@ fun WizardScreen(state: WizardState, strings: Strings, shell: ShellUi, onEvent: 
                 is WizardState.InContact -> InContactScreen(state)
                 is WizardState.Done -> DoneScreen(state, shell, onEvent)
                 is WizardState.Failed -> FailedScreen(state, onEvent)
-                is WizardState.UnknownModel -> UnknownModelScreen(state, onEvent)
+                is WizardState.UnknownModel -> UnknownModelScreen(state, shell, onEvent)
             }
         }
     }
