@@ -50,7 +50,7 @@ pub mod session;
 pub mod sim;
 
 pub use error::{KilnError, LinkError};
-pub use qr::{decode_luma, scan_luma, FrameScan, QrScanner, UnreadableHint};
+pub use qr::{decode_luma, scan_image, scan_luma, FrameScan, ImageScan, QrScanner, UnreadableHint};
 pub use seed::{
     parse_seed_input, AmbiguousSeed, Diagnosis, ExpectedCodes, MigrationAccount, Seed, SeedInfo,
     SeedInput,

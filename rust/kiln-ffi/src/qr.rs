@@ -43,6 +43,44 @@ pub fn scan_luma(data: Vec<u8>, width: u32, height: u32, row_stride: u32) -> Opt
     Some(from_core(kiln_core::seed::parse_input(first)))
 }
 
+/// What a still image (a shared screenshot or photo) holds.
+#[derive(uniffi::Enum)]
+pub enum ImageScan {
+    /// A code decoded: its first payload, read as seed input.
+    Found { input: SeedInput },
+    /// A QR code is visible but does not decode, with advice.
+    Unreadable { hint: UnreadableHint },
+    /// No QR code (or an image with impossible dimensions, which is logged).
+    NoCode,
+}
+
+/// Examines a still image's luminance plane with the file budget (`kiln_qr::FILE_BUDGET`,
+/// 2 s): a code, a visible but unreadable code, or none. Call off the UI thread.
+#[uniffi::export]
+pub fn scan_image(data: Vec<u8>, width: u32, height: u32, row_stride: u32) -> ImageScan {
+    let data = Zeroizing::new(data);
+    match kiln_qr::scan_luma(&data, width, height, row_stride, Some(kiln_qr::FILE_BUDGET)) {
+        Ok(kiln_qr::Frame::Decoded(payloads)) => {
+            let payloads: Vec<Zeroizing<String>> =
+                payloads.into_iter().map(Zeroizing::new).collect();
+            match payloads.first() {
+                Some(first) => ImageScan::Found {
+                    input: from_core(kiln_core::seed::parse_input(first)),
+                },
+                None => ImageScan::NoCode,
+            }
+        }
+        Ok(kiln_qr::Frame::Unreadable(s)) => ImageScan::Unreadable {
+            hint: s.hint().into(),
+        },
+        Ok(kiln_qr::Frame::Empty) => ImageScan::NoCode,
+        Err(e) => {
+            log::warn!("scan_image: unusable image: {e}");
+            ImageScan::NoCode
+        }
+    }
+}
+
 /// Advice for a QR code that is in view but does not decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum UnreadableHint {
@@ -176,5 +214,15 @@ mod tests {
                 FrameScan::Found { .. } => panic!("found a code in a blank frame"),
             }
         }
+    }
+
+    #[test]
+    fn a_blank_or_impossible_image_holds_no_code() {
+        let blank = vec![0xFFu8; 300 * 200];
+        assert!(matches!(
+            scan_image(blank.clone(), 300, 200, 300),
+            ImageScan::NoCode
+        ));
+        assert!(matches!(scan_image(blank, 300, 200, 10), ImageScan::NoCode));
     }
 }

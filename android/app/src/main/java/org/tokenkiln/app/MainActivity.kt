@@ -46,6 +46,8 @@ import org.tokenkiln.app.wizard.InputMode
 import org.tokenkiln.app.wizard.Wizard
 import org.tokenkiln.app.wizard.WizardEvent
 import org.tokenkiln.app.wizard.WizardState
+import org.tokenkiln.core.ImageScan
+import org.tokenkiln.core.UnreadableHint
 import org.tokenkiln.core.initLogging
 
 /** Keeps the wizard (and the seed it holds, in Rust memory) across rotations; never saved to disk. */
@@ -230,8 +232,16 @@ class MainActivity : ComponentActivity() {
         }
         val uri = SharedContent.imageUri(intent) ?: return
         Thread {
-            if (!qr.onSharedImage(contentResolver, uri)) {
-                runOnUiThread { Toast.makeText(this, strings.text(S.share_image_no_qr), Toast.LENGTH_LONG).show() }
+            val problem = when (val r = qr.onSharedImage(contentResolver, uri)) {
+                is ImageScan.Found -> null
+                is ImageScan.NoCode -> S.share_image_no_qr
+                is ImageScan.Unreadable -> when (r.hint) {
+                    UnreadableHint.MOVE_CLOSER -> S.share_image_small
+                    UnreadableHint.HOLD_STEADY -> S.share_image_unreadable
+                }
+            }
+            if (problem != null) {
+                runOnUiThread { Toast.makeText(this, strings.text(problem), Toast.LENGTH_LONG).show() }
             }
         }.start()
     }

@@ -6,14 +6,13 @@ import android.os.SystemClock
 import org.tokenkiln.app.wizard.LiveScan
 import org.tokenkiln.app.wizard.Wizard
 import org.tokenkiln.app.wizard.WizardEvent
-import org.tokenkiln.core.KilnException
-import org.tokenkiln.core.SeedInput
-import org.tokenkiln.core.scanLuma
+import org.tokenkiln.core.ImageScan
+import org.tokenkiln.core.scanImage
 
 /**
  * Luma planes (camera frames, shared images) → the Rust QR decoder → the wizard.
  * Live frames go through [LiveScan] (which also drives the "QR code in view but cannot
- * be read" message); a shared image is decoded once.
+ * be read" message); a shared image is examined once (`scanImage`).
  */
 class QrFrames(private val wizard: Wizard) {
     private val live = LiveScan(wizard, SystemClock::elapsedRealtime)
@@ -21,17 +20,15 @@ class QrFrames(private val wizard: Wizard) {
     /** One camera frame (called on the camera thread; the decoder takes up to ~50 ms). */
     fun onFrame(data: ByteArray, width: Int, height: Int, rowStride: Int) = live.onFrame(data, width, height, rowStride)
 
-    /** A shared image; false when no QR code was found in it. Call off the UI thread. */
-    fun onSharedImage(resolver: ContentResolver, uri: Uri): Boolean {
-        val (data, w, h) = SharedContent.luma(resolver, uri) ?: return false
-        val input = scan(data, w, h, w) ?: return false
-        wizard.dispatch(WizardEvent.Scanned(input, shared = true))
-        return true
-    }
-
-    private fun scan(data: ByteArray, width: Int, height: Int, rowStride: Int): SeedInput? = try {
-        scanLuma(data, width.toUInt(), height.toUInt(), rowStride.toUInt())
-    } catch (_: KilnException) {
-        null // dimensions the decoder refuses (too small/large): skip
+    /**
+     * A shared image: a decoded code goes to the wizard (and [ImageScan.Found] is returned);
+     * otherwise what the image holds, for the shell to say (no code, or a code that is
+     * visible but cannot be read, with advice). Call off the UI thread (up to ~2 s).
+     */
+    fun onSharedImage(resolver: ContentResolver, uri: Uri): ImageScan {
+        val (data, w, h) = SharedContent.luma(resolver, uri) ?: return ImageScan.NoCode
+        val r = scanImage(data, w.toUInt(), h.toUInt(), w.toUInt())
+        if (r is ImageScan.Found) wizard.dispatch(WizardEvent.Scanned(r.input, shared = true))
+        return r
     }
 }

@@ -119,6 +119,8 @@ enum class S {
     antenna_middle,
     antenna_bottom,
     camera_permission,
+    share_image_small,
+    share_image_unreadable,
     share_image_no_qr,
     cue_hold,
     cue_found,

@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.tokenkiln.core.ImageScan
+import org.tokenkiln.core.SeedInput
 import org.tokenkiln.core.UnreadableHint
+import org.tokenkiln.core.scanImage
 import org.tokenkiln.core.scanLuma
 
 /**
@@ -146,5 +149,17 @@ class ScanTest {
         val live = LiveScan(h.wizard) { clock[0] }
         feed(live, clock, frameOf(null), 15)
         assertEquals(WizardState.GetSeed(), h.state)
+    }
+
+    @Test
+    fun `a shared image is examined once - a code, a visible but unreadable code, or none`() {
+        fun scan(f: Frame) = scanImage(f.data, f.width.toUInt(), f.height.toUInt(), f.rowStride.toUInt())
+        val found = scan(frameOf(GITHUB_LINK))
+        assertTrue(found is ImageScan.Found && found.input is SeedInput.Totp, found.toString())
+        val damaged = scan(frameOf(GITHUB_LINK, scale = 6, damaged = true))
+        assertEquals(UnreadableHint.HOLD_STEADY, (damaged as ImageScan.Unreadable).hint)
+        val small = scan(frameOf(GITHUB_LINK, scale = 2, width = 1280, height = 720, damaged = true, version = 10))
+        assertEquals(UnreadableHint.MOVE_CLOSER, (small as ImageScan.Unreadable).hint)
+        assertTrue(scan(frameOf(null)) is ImageScan.NoCode)
     }
 }
