@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean
  * The back camera, with camera2 only (no CameraX: it lives on Google's Maven): a preview on
  * a SurfaceTexture and YUV_420_888 frames from an ImageReader, at the supported size closest
  * to 1280×720. Each frame's Y (luma) plane goes to [onLuma] as packed bytes with its row
- * stride, which the shell hands straight to the Rust decoder (`scanLuma`). One frame at a
+ * stride, which the shell hands straight to the Rust decoder (`QrScanner.scanFrame`, via `QrFrames`). One frame at a
  * time; frames arriving while one is decoded are dropped.
  *
  * Threads: [open], [close], [setTorch] and [stepZoom] may be called from the UI thread; the
