@@ -9,6 +9,7 @@ import android.content.ClipboardManager
 import android.content.Intent
 import android.content.pm.ActivityInfo
 import android.content.pm.PackageManager
+import android.graphics.Matrix
 import android.graphics.SurfaceTexture
 import android.net.Uri
 import android.os.Build
@@ -32,6 +33,7 @@ import androidx.lifecycle.ViewModelProvider
 import org.tokenkiln.app.shell.CameraFrames
 import org.tokenkiln.app.shell.NetworkClock
 import org.tokenkiln.app.shell.QrFrames
+import org.tokenkiln.app.ui.previewTransformValues
 import org.tokenkiln.app.shell.ReaderMode
 import org.tokenkiln.app.shell.SharedContent
 import org.tokenkiln.app.ui.Haptic
@@ -77,6 +79,7 @@ class MainActivity : ComponentActivity() {
 
     /** The camera preview's surface while the TextureView has one (it outlives onPause). */
     private var previewSurface: SurfaceTexture? = null
+    private var previewView: TextureView? = null
     private var askingPermission = false
 
     private val strings = object : Strings {
@@ -247,13 +250,14 @@ class MainActivity : ComponentActivity() {
     }
 
     private fun attachCamera(view: TextureView) {
+        previewView = view
         view.surfaceTextureListener = object : TextureView.SurfaceTextureListener {
             override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) {
                 previewSurface = surface
                 startCamera()
             }
 
-            override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) {}
+            override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) = fitPreview()
 
             override fun onSurfaceTextureDestroyed(surface: SurfaceTexture): Boolean {
                 if (previewSurface === surface) previewSurface = null
@@ -287,7 +291,20 @@ class MainActivity : ComponentActivity() {
             onError = { window.decorView.post { if (camera === frames) cameraFailed() } },
         )
         camera = frames
-        if (frames.open(surface)) cameraTorch = frames.hasTorch
+        if (frames.open(surface)) {
+            cameraTorch = frames.hasTorch
+            fitPreview()
+        }
+    }
+
+    /** Upright, undistorted preview (centre crop) for the current display rotation. */
+    private fun fitPreview() {
+        val view = previewView ?: return
+        val size = camera?.bufferSize ?: return
+        @Suppress("DEPRECATION") // Activity.display needs API 30; minSdk is 26
+        val rotation = windowManager.defaultDisplay.rotation
+        val values = previewTransformValues(view.width, view.height, size.width, size.height, rotation)
+        view.setTransform(Matrix().apply { setValues(values) })
     }
 
     /** The camera is disabled, in use or failed: say so and switch to typing. */

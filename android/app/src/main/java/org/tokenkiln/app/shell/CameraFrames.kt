@@ -65,6 +65,11 @@ class CameraFrames(
     var torchOn: Boolean = false
         private set
 
+    /** The preview buffer's size (landscape, as the sensor delivers it); known after a successful [open]. */
+    @Volatile
+    var bufferSize: Size? = null
+        private set
+
     /** Known after a successful [open]. */
     val hasTorch: Boolean
         get() = characteristics?.get(CameraCharacteristics.FLASH_INFO_AVAILABLE) == true
@@ -84,6 +89,7 @@ class CameraFrames(
             val previewSizes = map.getOutputSizes(SurfaceTexture::class.java)?.toList().orEmpty()
             val size = frameSize(yuv.filter { it in previewSizes }.ifEmpty { yuv }) ?: return failNow("no YUV frame size")
             characteristics = c
+            bufferSize = size
             preview.setDefaultBufferSize(size.width, size.height)
             handler.post { start(manager, id, preview, size) }
             true
