@@ -38,6 +38,11 @@ pub fn scan_luma(data: Vec<u8>, width: u32, height: u32, row_stride: u32) -> Opt
             return None;
         }
     };
+    first_seed_input(payloads)
+}
+
+/// The first payload read as seed input; every payload text is zeroized here.
+fn first_seed_input(payloads: Vec<String>) -> Option<SeedInput> {
     let payloads: Vec<Zeroizing<String>> = payloads.into_iter().map(Zeroizing::new).collect();
     let first = payloads.first()?;
     Some(from_core(kiln_core::seed::parse_input(first)))
@@ -60,16 +65,10 @@ pub enum ImageScan {
 pub fn scan_image(data: Vec<u8>, width: u32, height: u32, row_stride: u32) -> ImageScan {
     let data = Zeroizing::new(data);
     match kiln_qr::scan_luma(&data, width, height, row_stride, Some(kiln_qr::FILE_BUDGET)) {
-        Ok(kiln_qr::Frame::Decoded(payloads)) => {
-            let payloads: Vec<Zeroizing<String>> =
-                payloads.into_iter().map(Zeroizing::new).collect();
-            match payloads.first() {
-                Some(first) => ImageScan::Found {
-                    input: from_core(kiln_core::seed::parse_input(first)),
-                },
-                None => ImageScan::NoCode,
-            }
-        }
+        Ok(kiln_qr::Frame::Decoded(payloads)) => match first_seed_input(payloads) {
+            Some(input) => ImageScan::Found { input },
+            None => ImageScan::NoCode,
+        },
         Ok(kiln_qr::Frame::Unreadable(s)) => ImageScan::Unreadable {
             hint: s.hint().into(),
         },
@@ -154,16 +153,10 @@ impl QrScanner {
             Err(poisoned) => poisoned.into_inner().observe(now_ms, &frame),
         };
         match frame {
-            kiln_qr::Frame::Decoded(payloads) => {
-                let payloads: Vec<Zeroizing<String>> =
-                    payloads.into_iter().map(Zeroizing::new).collect();
-                match payloads.first() {
-                    Some(first) => FrameScan::Found {
-                        input: from_core(kiln_core::seed::parse_input(first)),
-                    },
-                    None => FrameScan::Looking { unreadable: None },
-                }
-            }
+            kiln_qr::Frame::Decoded(payloads) => match first_seed_input(payloads) {
+                Some(input) => FrameScan::Found { input },
+                None => FrameScan::Looking { unreadable: None },
+            },
             _ => FrameScan::Looking {
                 unreadable: shown.map(UnreadableHint::from),
             },
