@@ -5,23 +5,8 @@
 //! the file budget.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use kiln_qr::{decode_luma, load_luma, LumaBuf, FILE_BUDGET, FRAME_BUDGET};
+use kiln_qr::{decode_luma, load_luma, FILE_BUDGET, FRAME_BUDGET};
 use std::time::Instant;
-
-fn rotate_cw(b: &LumaBuf) -> LumaBuf {
-    let (w, h) = (b.width, b.height);
-    let mut data = vec![0u8; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            data[x * h + (h - 1 - y)] = b.data[y * w + x];
-        }
-    }
-    LumaBuf {
-        data,
-        width: h,
-        height: w,
-    }
-}
 
 fn json_str(s: &str) -> String {
     let mut o = String::from("\"");
@@ -53,7 +38,7 @@ fn main() {
     for f in files {
         let mut buf = load_luma(&std::fs::read(&f).unwrap()).unwrap();
         for _ in 0..rot {
-            buf = rotate_cw(&buf);
+            buf = buf.rotated_cw();
         }
         let t = Instant::now();
         let r = decode_luma(

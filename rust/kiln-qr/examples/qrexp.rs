@@ -11,24 +11,9 @@ use std::time::Instant;
 fn rot(buf: LumaBuf, times: usize) -> LumaBuf {
     let mut b = buf;
     for _ in 0..times {
-        b = kiln_qr_rotate(&b);
+        b = b.rotated_cw();
     }
     b
-}
-
-fn kiln_qr_rotate(b: &LumaBuf) -> LumaBuf {
-    let (w, h) = (b.width, b.height);
-    let mut data = vec![0u8; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            data[x * h + (h - 1 - y)] = b.data[y * w + x];
-        }
-    }
-    LumaBuf {
-        data,
-        width: h,
-        height: w,
-    }
 }
 
 fn main() {
