@@ -22,20 +22,10 @@ props=("-Dkiln.bindings.dir=$bindings" "-Dkiln.native.dir=$target_dir/debug")
 quiet=(-q)
 [[ -n "${KILN_JVM_VERBOSE:-}" ]] && quiet=()
 
-summary() { # module
-  local tests=0 failures=0 errors=0 skipped=0 f line v k
-  for f in "android/$1/target/surefire-reports"/TEST-*.xml; do
-    [[ -e "$f" ]] || continue
-    line=$(grep -m1 -o '<testsuite [^>]*>' "$f")
-    for k in tests failures errors skipped; do
-      v=$(sed -n "s/.* $k=\"\([0-9]*\)\".*/\1/p" <<<"$line")
-      declare "$k=$(( ${!k} + ${v:-0} ))"
-    done
-  done
-  echo "$1: $tests run, $failures failures, $errors errors, $skipped skipped"
-}
+source scripts/surefire-summary.sh
 
 for module in wizard-tests ui-render; do
+  rm -rf "android/$module/target/surefire-reports" # the summary counts this run only
   mvn -B -ntp "${quiet[@]}" -f "android/$module/pom.xml" "${props[@]}" test "$@"
-  summary "$module"
+  surefire_summary "$module" "android/$module/target/surefire-reports"
 done

@@ -27,14 +27,5 @@ rm -rf android/jvm-tests/target/surefire-reports   # the summary below counts th
 mvn -B -ntp -Dstyle.color=never "${quiet[@]}" -f android/jvm-tests/pom.xml \
   "-Dkiln.native.dir=$target_dir/debug" test "$@" 2>&1 | sed 's/\x1b\[0m//g'
 
-# One summary line (Maven is quiet on success).
-tests=0 failures=0 errors=0 skipped=0
-for f in android/jvm-tests/target/surefire-reports/TEST-*.xml; do
-  [[ -e "$f" ]] || continue
-  line=$(grep -m1 -o '<testsuite [^>]*>' "$f")
-  for k in tests failures errors skipped; do
-    v=$(sed -n "s/.* $k=\"\([0-9]*\)\".*/\1/p" <<<"$line")
-    declare "$k=$(( ${!k} + ${v:-0} ))"
-  done
-done
-echo "JVM tests: $tests run, $failures failures, $errors errors, $skipped skipped"
+source scripts/surefire-summary.sh
+surefire_summary "JVM tests" android/jvm-tests/target/surefire-reports
