@@ -21,7 +21,7 @@
 use crate::error::{sentence, KilnError, LinkError};
 use crate::seed::{codes_view, ExpectedCodes, Seed};
 use kiln_core::clock::{
-    advise, Advice, AdviceConfig, DriftEstimate, Reading, Reference, ReferenceSource,
+    advise, Advice, AdviceConfig, DriftEstimate, Reading, Reference, ReferenceSource, SyncResidual,
 };
 use kiln_core::params::{DisplayTimeout, TokenConfig, TokenStep};
 use kiln_core::proto::apdu::command_name;
@@ -232,21 +232,39 @@ pub fn burn_token(
             )
             .map(codes_view)
             .map_err(KilnError::internal)?;
-            Ok(BurnReport {
-                token: token_info(&r.before),
-                clock_after: r
-                    .after
-                    .as_ref()
-                    .map_or(i64::from(r.clock_written), |a| i64::from(a.token_clock)),
-                residual_ms: r.residual.map(|x| x.estimate.midpoint_us() / 1000),
-                algorithm: r.config.hmac.to_string(),
-                period: step_secs(r.config.step),
-                display_timeout_secs: r.config.display_timeout.seconds(),
+            Ok(report(
+                &r.before,
+                r.after.as_ref(),
+                r.clock_written,
+                r.residual.as_ref(),
+                &r.config,
                 codes,
-                next_step: r.instruction.to_string(),
-            })
+                r.instruction.to_string(),
+            ))
         }
         other => Err(unexpected(&other)),
+    }
+}
+
+/// The report of a session that wrote the token (a burn or a sync).
+fn report(
+    before: &TokenReading,
+    after: Option<&TokenReading>,
+    clock_written: u32,
+    residual: Option<&SyncResidual>,
+    config: &TokenConfig,
+    codes: ExpectedCodes,
+    next_step: String,
+) -> BurnReport {
+    BurnReport {
+        token: token_info(before),
+        clock_after: after.map_or(i64::from(clock_written), |a| i64::from(a.token_clock)),
+        residual_ms: residual.map(|x| x.estimate.midpoint_us() / 1000),
+        algorithm: config.hmac.to_string(),
+        period: step_secs(config.step),
+        display_timeout_secs: config.display_timeout.seconds(),
+        codes,
+        next_step,
     }
 }
 
@@ -281,25 +299,21 @@ pub fn sync_token(
     };
     let mut session = SyncSession::new(config, reference(&clock));
     match run(&mut session, link, &clock, observer)? {
-        Outcome::Synced(r) => Ok(BurnReport {
-            token: token_info(&r.before),
-            clock_after: r
-                .after
-                .as_ref()
-                .map_or(i64::from(r.clock_written), |a| i64::from(a.token_clock)),
-            residual_ms: r.residual.map(|x| x.estimate.midpoint_us() / 1000),
-            algorithm: r.config.hmac.to_string(),
-            period: step_secs(r.config.step),
-            display_timeout_secs: r.config.display_timeout.seconds(),
-            codes: ExpectedCodes {
+        Outcome::Synced(r) => Ok(report(
+            &r.before,
+            r.after.as_ref(),
+            r.clock_written,
+            r.residual.as_ref(),
+            &r.config,
+            ExpectedCodes {
                 previous: String::new(),
                 current: String::new(),
                 next: String::new(),
                 seconds_left: 0,
                 period: step_secs(r.config.step),
             },
-            next_step: "The token clock is set. Switch the token off and on, then compare its code with the service.".into(),
-        }),
+            "The token clock is set. Switch the token off and on, then compare its code with the service.".into(),
+        )),
         other => Err(unexpected(&other)),
     }
 }
