@@ -65,7 +65,10 @@ class WizardTest {
         val now = nowSecs()
         val shown = sim.codeAt(now)!!
         val codes = done.job.seed.expectedCodes(now)
-        assertEquals(codes.current, shown)
+        // The token clock may be up to a second off: near a step boundary it shows a neighbour.
+        assertTrue(shown in listOf(codes.previous, codes.current, codes.next), shown)
+        val mid = now - Math.floorMod(now, 30L) + 15
+        assertEquals(done.job.seed.expectedCodes(mid).current, sim.codeAt(mid))
         h.send(WizardEvent.CodeRead(shown.chunked(3).joinToString(" ")))
         val checked = h.expect<WizardState.Done>().check!!
         // At a step boundary the code read may already be the previous one; both are explained.
