@@ -72,8 +72,10 @@ class BurnTest {
         val expected = seed.expectedCodes(now)
         assertEquals(expected.current, sim.codeAt(now))
         assertEquals(expected.next, sim.codeAt(now + 60))
+        // The report's codes were computed at the end of the burn, moments ago: this step's,
+        // or the previous one's when a step boundary has passed since.
         val real = seed.expectedCodes(nowSecs())
-        if (real.secondsLeft > 2u) assertEquals(real.current, report.codes.current)
+        assertTrue(report.codes.current in listOf(real.current, real.previous), report.codes.toString())
         assertTrue(report.nextStep.contains("off and on"), report.nextStep)
 
         assertEquals(listOf("found", "drift", "auth", "config", "seed", "confirmed"), observer.names())
