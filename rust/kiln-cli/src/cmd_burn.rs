@@ -13,7 +13,7 @@ use crate::source::SourceArgs;
 use crate::transport::{self, TransportArgs};
 use kiln_core::params::{DisplayTimeout, TokenConfig};
 use kiln_core::proto::{Serial, UnknownModelPolicy};
-use kiln_core::session::{run_session_observed, BurnRequest, BurnSession, Clock, Outcome, Resume};
+use kiln_core::session::{run_burn_action, BurnRequest, Clock, Outcome, Resume};
 use serde_json::json;
 
 pub const AFTER_HELP: &str = "\
@@ -151,13 +151,10 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         reference: crate::reference::reference(&args.transport, &args.clock),
         sync_clock: !args.no_sync,
     };
-    let first = match &args.resume {
-        Some(s) => BurnSession::resume(
-            request.clone(),
-            Resume::for_serial(Serial::from(s.as_str())),
-        ),
-        None => BurnSession::new(request.clone()),
-    };
+    let resume = args
+        .resume
+        .as_deref()
+        .map(|s| Resume::for_serial(Serial::from(s)));
     if !ctx.json {
         // No seed fingerprint here: it shows part of the Base32 text.
         println!(
@@ -171,42 +168,49 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         eprintln!("kiln: {}", crate::reference::DECLINED);
         return Exit::InputRefused;
     }
-    let mut session = first;
-    let mut attempts = 0u32;
+    // From here until the token's state has been printed, Ctrl-C is only noted.
+    let _deferred = crate::interrupt::defer();
     let mut announced = false;
-    let out = loop {
-        attempts += 1;
-        let out = run_session_observed(&mut session, &mut *t.link, &mut *t.clock, &mut |e| {
+    let can_retap = t.can_retap;
+    let retap = &mut t.retap;
+    // One user action (kiln_core::session::run_burn_action): a refusal ends it;
+    // only a link loss may be finished, once, after the same token was
+    // presented again.
+    let action = run_burn_action(
+        &request,
+        resume,
+        &mut *t.link,
+        &mut *t.clock,
+        &mut |e| {
             if !ctx.json {
                 println!("{}", show::step_text(e));
             }
             steps.push(show::step_json(e));
-        });
-        // One finishing tap: only when the token must be finished and the
-        // transport can wait for the same token again.
-        let resume = match out.failure().and_then(|f| f.resume.clone()) {
-            Some(r) if attempts < 2 => r,
-            _ => break out,
-        };
-        if !t.can_retap {
-            break out;
-        }
-        if let (Some(f), false) = (out.failure(), ctx.json) {
-            eprintln!("kiln: {f}");
-            eprintln!(
-                "kiln: waiting for the same token ({}) to finish the burn",
-                resume.serial()
-            );
-            announced = true;
-        }
-        if !(t.retap)() {
-            break out;
-        }
-        if !ctx.json {
-            println!("Token back: finishing the burn on {}", resume.serial());
-        }
-        session = BurnSession::resume(request.clone(), resume);
-    };
+        },
+        &mut |f| {
+            if !can_retap {
+                return false;
+            }
+            let serial = f
+                .retap()
+                .map(|r| r.serial().to_string())
+                .unwrap_or_default();
+            if !ctx.json {
+                eprintln!("kiln: {f}");
+                eprintln!("kiln: waiting for the same token ({serial}) to finish the burn");
+                announced = true;
+            }
+            if !retap() {
+                return false;
+            }
+            if !ctx.json {
+                println!("Token back: finishing the burn on {serial}");
+            }
+            true
+        },
+    );
+    let attempts = action.sessions;
+    let out = action.outcome;
     drop(request);
     match out {
         Outcome::Burned(r) => {

@@ -15,7 +15,8 @@ Exit codes:
   4  the token refused a command (wrong key, bad data)
   5  the token or reader was lost mid-session (the message says what state the token is in)
   6  no reader, no token, or an unknown token model; a sync that must be a burn
-  7  the code did not match (verify/diagnose)"
+  7  the code did not match (verify/diagnose)
+130  stopped by Ctrl-C (after a token session: the message says what state the token is in)"
     };
 }
 pub(crate) use exit_codes_help;

@@ -3,6 +3,24 @@
 //! Each subcommand lives in its own module with an `Args` struct and a `run`
 //! function returning an [`exit::Exit`]; this file only dispatches.
 
+// Crate-wide printing that never panics on a closed stdout/stderr (see
+// `out.rs`): these shadow std's macros in every module declared below.
+macro_rules! println {
+    () => { $crate::out::stdout(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*), true) };
+}
+#[allow(unused_macros)]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*), false) };
+}
+macro_rules! eprintln {
+    () => { $crate::out::stderr(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::out::stderr(format_args!($($arg)*), true) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::out::stderr(format_args!($($arg)*), false) };
+}
+
 mod cmd_burn;
 mod cmd_codes;
 mod cmd_diagnose;
@@ -14,7 +32,9 @@ mod cmd_sync;
 mod cmd_verify;
 mod exit;
 mod input;
+mod interrupt;
 mod keyopt;
+mod out;
 mod pcsc_link;
 mod qr_in;
 mod reference;
@@ -96,6 +116,7 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    interrupt::install();
     let ctx = Ctx { json: cli.json };
     let exit: Exit = match cli.cmd {
         Cmd::Inspect(args) => cmd_inspect::run(args, ctx),
@@ -108,5 +129,10 @@ fn main() -> ExitCode {
         Cmd::Sync(a) => cmd_sync::run(a, ctx),
         Cmd::Verify(a) => cmd_verify::run(a, ctx),
     };
+    // Ctrl-C during a token session was only noted (see `interrupt`); the
+    // command has said what state the token is in.
+    if interrupt::requested() && exit != Exit::Ok {
+        return ExitCode::from(interrupt::EXIT_INTERRUPTED);
+    }
     exit.into()
 }

@@ -44,6 +44,10 @@ pub enum PcscError {
     ReaderGone(String),
     #[error("another program holds the token on \"{0}\" exclusively (close the vendor tool or other smart-card software and try again)")]
     InUse(String),
+    #[error("stopped by Ctrl-C")]
+    Interrupted,
+    #[error("the token stayed on \"{reader}\" for {secs} s: lift it off the reader and place it again to finish")]
+    NeverLifted { reader: String, secs: u64 },
     #[error("reader \"{reader}\": {err} ({code:#010x})")]
     Other {
         reader: String,
@@ -251,19 +255,22 @@ impl Ui {
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-/// Waits until `want(state)` holds for the reader, showing `message` while it
-/// does not. `Ok(false)` when `wait` passed first.
+/// Waits until `want(state, event_count)` holds for the reader, showing
+/// `message` while it does not. `Ok(false)` when `wait` passed first;
+/// [`PcscError::Interrupted`] after Ctrl-C (see `interrupt`).
 fn wait_for(
     ctx: &Context,
     reader: &CString,
     wait: Duration,
     ui: Ui,
     message: &str,
-    want: impl Fn(State) -> bool,
+    want: impl Fn(State, u32) -> bool,
 ) -> Result<bool, PcscError> {
     let name = reader.to_string_lossy().into_owned();
     let mut rs = [ReaderState::new(reader.clone(), State::UNAWARE)];
-    let deadline = Instant::now() + wait;
+    // `wait` comes from the command line: a deadline past what `Instant` can
+    // hold means "no deadline".
+    let deadline = Instant::now().checked_add(wait);
     let mut shown = false;
     let mut tick = 0usize;
     let done = loop {
@@ -276,18 +283,22 @@ fn wait_for(
         if st.intersects(State::UNKNOWN | State::UNAVAILABLE) {
             break Err(PcscError::ReaderGone(name.clone()));
         }
-        if want(st) {
+        if want(st, r.event_count()) {
             break Ok(true);
         }
         r.sync_current_state();
-        if Instant::now() >= deadline {
+        if crate::interrupt::requested() {
+            break Err(PcscError::Interrupted);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
             break Ok(false);
         }
         if ui.spinner {
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .as_millis()
-                .div_ceil(1000);
+            let left = deadline.map_or(u128::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+                    .as_millis()
+                    .div_ceil(1000)
+            });
             let c = SPINNER.get(tick % SPINNER.len()).copied().unwrap_or('*');
             eprint!("\r{c} {message} ({left} s, Ctrl-C to stop) ");
             let _ = std::io::stderr().flush();
@@ -314,6 +325,8 @@ struct Inner {
     ctx: Context,
     reader: CString,
     card: Option<pcsc::Card>,
+    /// The reader's event counter when `card` was connected.
+    connected_events: Option<u32>,
     wait: Duration,
     ui: Ui,
 }
@@ -325,10 +338,12 @@ impl Inner {
 
     /// Waits for a card and connects (shared, T=1 or T=0).
     fn connect(&mut self, message: &str) -> Result<(), PcscError> {
-        let deadline = Instant::now() + self.wait;
+        let deadline = Instant::now().checked_add(self.wait);
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if !wait_for(&self.ctx, &self.reader, left, self.ui, message, present)? {
+            let left = deadline.map_or(self.wait, |d| d.saturating_duration_since(Instant::now()));
+            if !wait_for(&self.ctx, &self.reader, left, self.ui, message, |st, _| {
+                present(st)
+            })? {
                 return Err(PcscError::NoCard {
                     reader: self.name(),
                     secs: self.wait.as_secs(),
@@ -341,6 +356,7 @@ impl Inner {
             ) {
                 Ok(card) => {
                     self.card = Some(card);
+                    self.connected_events = self.event_count();
                     return Ok(());
                 }
                 // The card went away between the state report and the connect
@@ -351,12 +367,20 @@ impl Inner {
                     | pcsc::Error::UnpoweredCard
                     | pcsc::Error::UnresponsiveCard
                     | pcsc::Error::ResetCard,
-                ) if Instant::now() < deadline => {
+                ) if deadline.is_none_or(|d| Instant::now() < d) => {
                     std::thread::sleep(Duration::from_millis(200));
                 }
                 Err(e) => return Err(other(&self.name(), e)),
             }
         }
+    }
+
+    /// The reader's card event counter now (`None` if it cannot be read).
+    fn event_count(&self) -> Option<u32> {
+        let mut rs = [ReaderState::new(self.reader.clone(), State::UNAWARE)];
+        self.ctx.get_status_change(Duration::ZERO, &mut rs).ok()?;
+        let [r] = &rs;
+        Some(r.event_count())
     }
 
     /// Ends the connection leaving the card as it is (no reset: see the
@@ -367,31 +391,31 @@ impl Inner {
         }
     }
 
-    /// After a link loss: wait for the token to leave and come back, then
-    /// reconnect. The session checks it is the same token (by serial).
-    fn retap(&mut self) -> bool {
+    /// After a link loss: wait until the token has really left the reader
+    /// (absent, or removed and placed again between two looks), then until a
+    /// token is there again, and reconnect. A token that never leaves is not
+    /// reconnected to: the finishing session must follow a real re-presentation.
+    /// The session checks it is the same token (by serial).
+    fn retap(&mut self) -> Result<(), PcscError> {
         self.disconnect();
+        // The reader's event counter moves on every insertion and removal: a
+        // token already lifted and placed again since the connection counts.
+        let since = self.connected_events;
         let gone = wait_for(
             &self.ctx,
             &self.reader,
-            Duration::from_secs(3).min(self.wait),
+            self.wait,
             self.ui,
             "Lift the token off the reader",
-            |st| !present(st),
-        );
-        if let Err(e) = gone {
-            eprintln!("kiln: {e}");
-            return false;
+            |st, count| !present(st) || since.is_some_and(|c| c != count),
+        )?;
+        if !gone {
+            return Err(PcscError::NeverLifted {
+                reader: self.name(),
+                secs: self.wait.as_secs(),
+            });
         }
-        match self
-            .connect("Keep the same token switched on and place it on the reader again to finish")
-        {
-            Ok(()) => true,
-            Err(e) => {
-                eprintln!("kiln: {e}");
-                false
-            }
-        }
+        self.connect("Keep the same token switched on and place it on the reader again to finish")
     }
 }
 
@@ -443,6 +467,7 @@ pub fn open(wanted: Option<&str>, wait: Duration, ui: Ui) -> Result<Opened, Pcsc
         ctx,
         reader,
         card: None,
+        connected_events: None,
         wait,
         ui,
     };
@@ -464,7 +489,13 @@ pub fn open(wanted: Option<&str>, wait: Duration, ui: Ui) -> Result<Opened, Pcsc
     let for_retap = Rc::clone(&shared);
     Ok(Opened {
         link: PcscLink(shared),
-        retap: Box::new(move || for_retap.borrow_mut().retap()),
+        retap: Box::new(move || match for_retap.borrow_mut().retap() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("kiln: {e}");
+                false
+            }
+        }),
         reader: name,
         atr,
         protocol,

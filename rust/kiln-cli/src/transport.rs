@@ -3,7 +3,7 @@
 
 use kiln_core::proto::{DeviceKey, SyncClass};
 use kiln_core::session::{Clock, SystemClock, Transceive};
-use kiln_sim::{Fault, FaultPoint, SimConfig, SimLink, SimToken, VirtualClock};
+use kiln_sim::{Fault, FaultPoint, Reply, SimConfig, SimLink, SimToken, VirtualClock};
 use std::time::Duration;
 
 /// Transport options shared by every command that talks to a token.
@@ -81,6 +81,15 @@ pub struct TransportArgs {
     #[arg(long, help_heading = "Simulated token (testing)", value_name = "N")]
     pub sim_drop_after: Option<usize>,
 
+    /// Simulated token answers command N with these bytes instead of processing
+    /// it: a refusal (`5=6983`), an undocumented status word, a short answer (`5=90`).
+    #[arg(long, help_heading = "Simulated token (testing)", value_name = "N=HEX", value_parser = parse_answer)]
+    pub sim_answer: Option<(usize, Reply)>,
+
+    /// Simulated token never answers command N (a reader timeout; not processed).
+    #[arg(long, help_heading = "Simulated token (testing)", value_name = "N")]
+    pub sim_no_answer: Option<usize>,
+
     /// Simulated token already holds a seed (so a failed burn can show what was kept).
     #[arg(long, help_heading = "Simulated token (testing)")]
     pub sim_has_seed: bool,
@@ -153,6 +162,18 @@ pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
             point: FaultPoint::AfterProcessing,
         });
     }
+    if let Some((n, reply)) = args.sim_answer {
+        link = link.with_fault(Fault {
+            command: n,
+            point: FaultPoint::Answer(reply),
+        });
+    }
+    if let Some(n) = args.sim_no_answer {
+        link = link.with_fault(Fault {
+            command: n,
+            point: FaultPoint::NoAnswer { processed: false },
+        });
+    }
     Ok(Opened {
         link: Box::new(link),
         clock: Box::new(clock),
@@ -187,4 +208,18 @@ fn open_pcsc(args: &TransportArgs) -> Result<Opened, TransportError> {
         retap: p.retap,
         can_retap: true,
     })
+}
+
+/// `N=HEX` of `--sim-answer`.
+fn parse_answer(s: &str) -> Result<(usize, Reply), String> {
+    let (n, hex) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected N=HEX, e.g. 5=6983"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a command number"))?;
+    let reply = Reply::parse_hex(hex)
+        .ok_or_else(|| format!("{hex:?} is not 1 to 8 bytes of hex (e.g. 6983)"))?;
+    Ok((n, reply))
 }

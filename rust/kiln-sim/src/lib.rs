@@ -16,4 +16,4 @@ mod link;
 pub mod vpcd;
 
 pub use card::{SimConfig, SimToken};
-pub use link::{Fault, FaultPoint, LinkTiming, SimLink, T0Link, VirtualClock};
+pub use link::{Fault, FaultPoint, LinkTiming, Reply, SimLink, T0Link, VirtualClock};

@@ -35,16 +35,74 @@ impl Clock for VirtualClock {
     }
 }
 
-/// When the link drops relative to the card's processing of a command.
+/// What goes wrong at a command: the link drops (before or after the card
+/// processed it), the card refuses it or answers nonsense, or no answer comes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FaultPoint {
     /// The command never reaches the card.
     BeforeProcessing,
     /// The card processes the command; its answer is lost.
     AfterProcessing,
+    /// The card does not act on the command and answers these bytes instead: a
+    /// refusal (`69 83`, `63 C1`, …), an undocumented status word, or a short
+    /// or malformed answer. The field stays on.
+    Answer(Reply),
+    /// No answer within the reader's timeout ([`LinkError::Timeout`]); the card
+    /// acted on the command when `processed`. The field stays on.
+    NoAnswer { processed: bool },
 }
 
-/// Drop the link at the `command`-th command sent over this link (1-based,
+/// A fixed answer of up to 8 bytes (status words, short or malformed answers).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Reply {
+    bytes: [u8; 8],
+    len: u8,
+}
+
+impl Reply {
+    /// `None` when `bytes` is longer than 8.
+    pub fn new(bytes: &[u8]) -> Option<Self> {
+        let len = u8::try_from(bytes.len()).ok().filter(|l| *l <= 8)?;
+        let mut b = [0u8; 8];
+        b.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(Self { bytes: b, len })
+    }
+
+    /// A bare status word, e.g. `Reply::sw(0x6983)`.
+    pub fn sw(sw: u16) -> Self {
+        let [a, b] = sw.to_be_bytes();
+        Self {
+            bytes: [a, b, 0, 0, 0, 0, 0, 0],
+            len: 2,
+        }
+    }
+
+    /// Hex digits (spaces allowed), e.g. `"69 83"` or `"90"`.
+    pub fn parse_hex(text: &str) -> Option<Self> {
+        let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if !digits.len().is_multiple_of(2) || digits.is_empty() {
+            return None;
+        }
+        let bytes = (0..digits.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        Self::new(&bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hex: Vec<String> = self.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
+        write!(f, "Reply({})", hex.join(" "))
+    }
+}
+
+/// A fault at the `command`-th command sent over this link (1-based,
 /// counting every transmission).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Fault {
@@ -93,6 +151,8 @@ pub struct SimLink {
     write_extra: UnixMicros,
     faults: Vec<Fault>,
     sent: usize,
+    /// INS byte of every transmission, faults included.
+    sent_ins: Vec<u8>,
     bytes_sent: usize,
     bytes_received: usize,
 }
@@ -108,6 +168,7 @@ impl SimLink {
             write_extra: 0,
             faults: Vec::new(),
             sent: 0,
+            sent_ins: Vec::new(),
             bytes_sent: 0,
             bytes_received: 0,
         }
@@ -195,6 +256,21 @@ impl SimLink {
         self.sent
     }
 
+    /// The INS byte of every command sent over this link, in order, whether or
+    /// not the card processed it (a refused or dropped command counts).
+    pub fn sent_instructions(&self) -> &[u8] {
+        &self.sent_ins
+    }
+
+    /// EXTERNAL AUTHENTICATE commands sent over this link (attempts, whatever
+    /// their answer).
+    pub fn auth_attempts(&self) -> usize {
+        self.sent_ins
+            .iter()
+            .filter(|i| **i == kiln_core::proto::apdu::INS_EXTERNAL_AUTHENTICATE)
+            .count()
+    }
+
     pub fn bytes_sent(&self) -> usize {
         self.bytes_sent
     }
@@ -207,6 +283,7 @@ impl SimLink {
 impl Transceive for SimLink {
     fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, LinkError> {
         self.sent += 1;
+        self.sent_ins.push(apdu.get(1).copied().unwrap_or(0));
         self.bytes_sent += apdu.len();
         let start = self.clock.now();
         let is_write = apdu.first() == Some(&0x84);
@@ -216,16 +293,32 @@ impl Transceive for SimLink {
             .iter()
             .find(|f| f.command == self.sent)
             .map(|f| f.point);
-        if fault == Some(FaultPoint::BeforeProcessing) {
-            self.card.field_lost();
-            self.clock.set(start.saturating_add(duration));
-            return Err(LinkError::TagLost);
+        match fault {
+            Some(FaultPoint::BeforeProcessing) => {
+                self.card.field_lost();
+                self.clock.set(start.saturating_add(duration));
+                return Err(LinkError::TagLost);
+            }
+            Some(FaultPoint::Answer(reply)) => {
+                self.clock.set(start.saturating_add(duration));
+                self.bytes_received += reply.as_bytes().len();
+                return Ok(reply.as_bytes().to_vec());
+            }
+            Some(FaultPoint::NoAnswer { processed: false }) => {
+                self.clock.set(start.saturating_add(duration));
+                return Err(LinkError::Timeout);
+            }
+            _ => {}
         }
         let resp = self.card.process(apdu, start.saturating_add(act));
         self.clock.set(start.saturating_add(duration));
-        if fault == Some(FaultPoint::AfterProcessing) {
-            self.card.field_lost();
-            return Err(LinkError::TagLost);
+        match fault {
+            Some(FaultPoint::AfterProcessing) => {
+                self.card.field_lost();
+                return Err(LinkError::TagLost);
+            }
+            Some(FaultPoint::NoAnswer { processed: true }) => return Err(LinkError::Timeout),
+            _ => {}
         }
         if resp.is_empty() {
             return Err(LinkError::Timeout);

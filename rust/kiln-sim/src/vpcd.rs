@@ -15,6 +15,7 @@
 //! power event and on exit.
 
 use crate::card::SimToken;
+use crate::link::Reply;
 use kiln_core::proto::StatusWord;
 use kiln_core::session::{Clock, SystemClock};
 use kiln_core::time::UnixMicros;
@@ -44,8 +45,9 @@ pub const FIXED_TIMES: [u64; 5] = [
     4_000_000_000,
 ];
 
-/// Fault injection: the card vanishes once, at the Nth command APDU (1-based,
-/// counted over the whole run) or at the first APDU with a given INS byte.
+/// Fault injection, once: the card vanishes at the Nth command APDU (1-based,
+/// counted over the whole run) or at the first APDU with a given INS byte, or
+/// answers the first APDU with a given INS with fixed bytes (a refusal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Drop {
     /// Close the connection on receiving APDU N, without processing it.
@@ -56,17 +58,29 @@ pub enum Drop {
     BeforeIns(u8),
     /// Like `After`, at the first APDU whose INS is this (e.g. `D4`: WRITE CONFIG).
     AfterIns(u8),
+    /// Answer the first APDU whose INS is this with these bytes, without
+    /// processing it (e.g. `C5` answered `69 83`: WRITE SEED refused). The card
+    /// stays on the reader.
+    AnswerIns(u8, Reply),
+}
+
+/// What a fault does to the APDU it fires at.
+#[derive(Debug, PartialEq, Eq)]
+enum Fires {
+    DropBefore,
+    DropAfter,
+    Answer(Reply),
 }
 
 impl Drop {
-    /// Whether this fault fires at APDU number `n` with instruction `ins`;
-    /// `Some(true)`: before processing, `Some(false)`: after.
-    fn fires(self, n: usize, ins: Option<u8>) -> Option<bool> {
+    /// Whether this fault fires at APDU number `n` with instruction `ins`.
+    fn fires(self, n: usize, ins: Option<u8>) -> Option<Fires> {
         match self {
-            Drop::Before(k) if k == n => Some(true),
-            Drop::After(k) if k == n => Some(false),
-            Drop::BeforeIns(i) if Some(i) == ins => Some(true),
-            Drop::AfterIns(i) if Some(i) == ins => Some(false),
+            Drop::Before(k) if k == n => Some(Fires::DropBefore),
+            Drop::After(k) if k == n => Some(Fires::DropAfter),
+            Drop::BeforeIns(i) if Some(i) == ins => Some(Fires::DropBefore),
+            Drop::AfterIns(i) if Some(i) == ins => Some(Fires::DropAfter),
+            Drop::AnswerIns(i, r) if Some(i) == ins => Some(Fires::Answer(r)),
             _ => None,
         }
     }
@@ -105,7 +119,8 @@ pub enum VpcdError {
 pub fn run(token: &mut SimToken, opts: &VpcdOptions) -> Result<usize, VpcdError> {
     let mut card = Card {
         apdus: 0,
-        dropped: false,
+        fired: false,
+        received: Vec::new(),
         events: Vec::new(),
         pending: None,
         get_responses: 0,
@@ -144,7 +159,10 @@ enum Ended {
 
 struct Card {
     apdus: usize,
-    dropped: bool,
+    /// The fault (if any) has fired.
+    fired: bool,
+    /// INS of every command APDU received, processed or not.
+    received: Vec<u8>,
     events: Vec<String>,
     /// T=0: the response waiting for GET RESPONSE.
     pending: Option<Vec<u8>>,
@@ -197,20 +215,32 @@ impl Card {
                 }
                 apdu => {
                     self.apdus += 1;
-                    let fault = match (self.dropped, opts.drop) {
+                    self.received.push(apdu.get(1).copied().unwrap_or(0));
+                    let fault = match (self.fired, opts.drop) {
                         (false, Some(d)) => d.fires(self.apdus, apdu.get(1).copied()),
                         _ => None,
                     };
-                    if fault == Some(true) {
-                        self.dropped = true;
-                        return Ok(Ended::Dropped);
-                    }
-                    let now = SystemClock.now();
-                    let response = token.process(apdu, now);
-                    if fault == Some(false) {
-                        self.dropped = true;
-                        return Ok(Ended::Dropped);
-                    }
+                    let response = match fault {
+                        Some(Fires::DropBefore) => {
+                            self.fired = true;
+                            return Ok(Ended::Dropped);
+                        }
+                        Some(Fires::Answer(reply)) => {
+                            self.fired = true;
+                            self.note(&format!(
+                                "answered APDU {} (INS {:02X}) with {reply:?} without processing it",
+                                self.apdus,
+                                apdu.get(1).copied().unwrap_or(0)
+                            ));
+                            reply.as_bytes().to_vec()
+                        }
+                        Some(Fires::DropAfter) => {
+                            token.process(apdu, SystemClock.now());
+                            self.fired = true;
+                            return Ok(Ended::Dropped);
+                        }
+                        None => token.process(apdu, SystemClock.now()),
+                    };
                     self.pending = None;
                     let response = match u8::try_from(response.len().saturating_sub(2)) {
                         Ok(n) if opts.t0 && n > 0 => {
@@ -242,6 +272,14 @@ impl Card {
         );
         if let Value::Object(m) = &mut v {
             m.insert("t0_get_responses".into(), json!(self.get_responses));
+            m.insert(
+                "received_ins".into(),
+                json!(self
+                    .received
+                    .iter()
+                    .map(|i| format!("{i:02X}"))
+                    .collect::<Vec<_>>()),
+            );
         }
         write_atomically(path, &v).map_err(VpcdError::State)
     }
@@ -479,11 +517,23 @@ mod tests {
 
     #[test]
     fn drop_by_instruction_fires_once_at_the_first_match() {
-        assert_eq!(Drop::AfterIns(0xD4).fires(7, Some(0xD4)), Some(false));
+        assert_eq!(
+            Drop::AfterIns(0xD4).fires(7, Some(0xD4)),
+            Some(Fires::DropAfter)
+        );
         assert_eq!(Drop::AfterIns(0xD4).fires(7, Some(0x41)), None);
-        assert_eq!(Drop::BeforeIns(0xC5).fires(1, Some(0xC5)), Some(true));
-        assert_eq!(Drop::Before(3).fires(3, None), Some(true));
+        assert_eq!(
+            Drop::BeforeIns(0xC5).fires(1, Some(0xC5)),
+            Some(Fires::DropBefore)
+        );
+        assert_eq!(Drop::Before(3).fires(3, None), Some(Fires::DropBefore));
         assert_eq!(Drop::After(3).fires(2, Some(0x41)), None);
+        let refuse = Reply::sw(0x6983);
+        assert_eq!(
+            Drop::AnswerIns(0xC5, refuse).fires(5, Some(0xC5)),
+            Some(Fires::Answer(refuse))
+        );
+        assert_eq!(Drop::AnswerIns(0xC5, refuse).fires(5, Some(0xD4)), None);
     }
 
     #[test]

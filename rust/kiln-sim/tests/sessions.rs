@@ -385,8 +385,11 @@ fn seed_lost_after_confirmed_config_on_restricted_says_no_seed() {
                         ..
                     }
                 ));
-                assert!(f.to_string().contains("This token now has no seed"), "{f}");
+                assert!(f.to_string().contains("may now have no seed"), "{f}");
+                // The next step is the user's: no re-tap within this action.
+                assert!(f.to_string().contains("sent nothing more"), "{f}");
                 assert!(f.resume.is_some());
+                assert!(f.retap().is_none());
                 break;
             }
         }

@@ -25,14 +25,18 @@
 //! unknown models are read-only unless a key is named; one authentication attempt
 //! per session and never a second key; `69 83`/`63 xx` stop the session with a
 //! typed refusal; link loss is reported apart from refusals and with the token's
-//! state; a resumed burn accepts only the same serial; success is reported only
-//! when every write was acknowledged.
+//! state; only a link loss may be finished by presenting the same token again
+//! ([`Failure::retap`], [`run_burn_action`]), a refusal ends the user's action; a
+//! resumed burn accepts only the same serial; success is reported only when
+//! every write was acknowledged.
 
+mod action;
 pub mod driver;
 mod engine;
 pub mod outcome;
 pub mod timing;
 
+pub use action::{run_burn_action, BurnAction};
 pub use driver::{run_session, run_session_observed, Clock, Exchange, SystemClock, Transceive};
 pub use engine::expected_codes;
 pub use outcome::*;

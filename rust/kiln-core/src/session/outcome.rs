@@ -107,6 +107,36 @@ impl TokenState {
         }
     }
 
+    /// What the token may hold now, in one sentence, without an instruction
+    /// (used where the next step depends on why the session stopped).
+    pub fn holding(self) -> &'static str {
+        match self {
+            TokenState::Unchanged => "Nothing was written to the token.",
+            TokenState::ConfigUncertain { erases_seed: true } => {
+                "It is unknown whether the clock write took effect, so the token may now have no seed."
+            }
+            TokenState::ConfigUncertain { erases_seed: false } => {
+                "It is unknown whether the clock write took effect; the token keeps its old seed."
+            }
+            TokenState::SeedErased => {
+                "The clock and settings were written, which erases the seed on this model: \
+                 the token now has no seed."
+            }
+            TokenState::OldSeedNewSettings => {
+                "The clock and settings were written but the token still has its old seed, \
+                 so its codes are wrong."
+            }
+            TokenState::SeedUncertain { seed_erased: true } => {
+                "The clock and settings were written, which erases the seed on this model, \
+                 and the new seed may not have been stored: the token may now have no seed."
+            }
+            TokenState::SeedUncertain { seed_erased: false } => {
+                "The clock and settings were written; the token holds either its old seed or the new one."
+            }
+            TokenState::Written => "The token acknowledged every write.",
+        }
+    }
+
     /// True when the user must finish on this very token.
     pub fn needs_finishing(self) -> bool {
         !matches!(self, TokenState::Unchanged | TokenState::Written)
@@ -283,8 +313,16 @@ pub struct Failure {
     pub before: Option<TokenReading>,
     /// Present when the burn must be finished on this very token: create the next
     /// [`crate::session::BurnSession`] with it so that only the same serial is accepted.
+    /// Whether that next session may start without a new user action is
+    /// [`Failure::retap`]'s answer, not this field's.
     pub resume: Option<Resume>,
 }
+
+/// Instruction after a refusal (or an answer this family never sends) left the
+/// token unfinished: nothing more is sent in this action.
+const AFTER_REFUSAL: &str = "kiln stopped at the refusal and sent nothing more. To try once more, \
+     switch the same token on and run the same burn again (kiln then authenticates once more); \
+     if the token refuses again, stop: repeated attempts can lock a token for good.";
 
 impl Failure {
     /// Coarse class for exit codes and UI colours.
@@ -307,12 +345,30 @@ impl Failure {
 
 impl Failure {
     /// What the user should do, given the token's state and the error.
-    pub fn advice(&self) -> &'static str {
+    pub fn advice(&self) -> String {
         match (&self.error, self.token) {
             (SessionError::LinkLost { .. }, TokenState::Unchanged) => {
                 "Nothing was written to the token: switch it on, hold it still on the reader and try again."
+                    .into()
             }
-            (_, t) => t.advice(),
+            // A refusal (or an answer that makes no sense) ends the action: the
+            // next step is the user's, never an automatic re-tap.
+            (SessionError::LinkLost { .. }, t) => t.advice().into(),
+            (_, t) if t.needs_finishing() => format!("{} {AFTER_REFUSAL}", t.holding()),
+            (_, t) => t.advice().into(),
+        }
+    }
+
+    /// The token to wait for when this failure may be finished **within the same
+    /// user action** by presenting the same token again: only after a link loss
+    /// (the token left the field or did not answer) that left it unfinished. A
+    /// device refusal, a garbled answer or any other stop ends the action: nothing
+    /// is re-sent and nothing authenticates again until the user acts again
+    /// (a new burn, an explicit "try once more"), which then uses [`Failure::resume`].
+    pub fn retap(&self) -> Option<&Resume> {
+        match self.error {
+            SessionError::LinkLost { .. } => self.resume.as_ref(),
+            _ => None,
         }
     }
 }

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use kiln_core::proto::{DeviceKey, SyncClass};
 use kiln_core::session::{Clock, SystemClock};
 use kiln_sim::vpcd::{self, Drop, VpcdOptions};
-use kiln_sim::{SimConfig, SimToken};
+use kiln_sim::{Reply, SimConfig, SimToken};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -85,6 +85,12 @@ struct VpcdArgs {
     /// vanish without answering.
     #[arg(long, value_name = "INS", value_parser = parse_ins, conflicts_with = "drop_before")]
     drop_after_ins: Option<u8>,
+    /// Answer the first command with this INS with these bytes instead of
+    /// processing it, e.g. `C5=6983` (WRITE SEED refused) or `D4=90` (a short
+    /// answer). The card stays on the reader.
+    #[arg(long, value_name = "INS=HEX", value_parser = parse_answer,
+          conflicts_with_all = ["drop_before", "drop_after", "drop_before_ins", "drop_after_ins"])]
+    answer_ins: Option<(u8, Reply)>,
     /// After a drop, come back (same token placed again) after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     return_after: Option<f64>,
@@ -132,7 +138,8 @@ fn main() -> ExitCode {
             .map(Drop::Before)
             .or(a.drop_after.map(Drop::After))
             .or(a.drop_before_ins.map(Drop::BeforeIns))
-            .or(a.drop_after_ins.map(Drop::AfterIns)),
+            .or(a.drop_after_ins.map(Drop::AfterIns))
+            .or(a.answer_ins.map(|(ins, r)| Drop::AnswerIns(ins, r))),
         return_after: a.return_after.map(secs),
         state_file: a.state_file,
         t0: a.t0,
@@ -152,6 +159,15 @@ fn main() -> ExitCode {
 fn parse_ins(s: &str) -> Result<u8, String> {
     u8::from_str_radix(s.trim_start_matches("0x"), 16)
         .map_err(|_| format!("{s:?} is not an INS byte in hex (e.g. D4)"))
+}
+
+fn parse_answer(s: &str) -> Result<(u8, Reply), String> {
+    let (ins, hex) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected INS=HEX, e.g. C5=6983"))?;
+    let reply = Reply::parse_hex(hex)
+        .ok_or_else(|| format!("{hex:?} is not 1 to 8 bytes of hex (e.g. 6983)"))?;
+    Ok((parse_ins(ins)?, reply))
 }
 
 fn secs(s: f64) -> Duration {
