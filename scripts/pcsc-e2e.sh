@@ -21,4 +21,4 @@ if ! scripts/pcsc-env.sh status >/dev/null 2>&1; then
   STARTED=1
 fi
 # One at a time: the tests share the two virtual readers.
-cargo test --locked -p kiln-cli --test pcsc_e2e -- --ignored --test-threads=1
+cargo test --locked -p kiln-cli --test pcsc_e2e --test pcsc_safety -- --ignored --test-threads=1
