@@ -20,7 +20,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cargo test (workspace)"
 cargo test --workspace --locked
 
-# Further stages (PC/SC end-to-end, JVM/Kotlin tests) are appended below by their work items.
+stage "refusal and fault matrix: sizes and results (core sessions, then the kiln binary)"
+cargo test --locked -q -p kiln-sim --test refusals -- --nocapture --test-threads=1
+cargo test --locked -q -p kiln-cli --test cli_refusals -- --nocapture --test-threads=1
+
 
 if ! skip pcsc; then
   stage "PC/SC environment smoke test (pcscd + vpcd + Python test card)"

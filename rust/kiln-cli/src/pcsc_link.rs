@@ -434,9 +434,11 @@ impl Transceive for PcscLink {
         let card = inner.card.as_ref().ok_or(LinkError::TagLost)?;
         let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
         match card.transmit(apdu, &mut buf) {
-            // No status word: vpcd (and some drivers) report a card that
-            // vanished mid-command as an empty success.
-            Ok(r) if r.len() < 2 => Err(LinkError::TagLost),
+            // Nothing at all: vpcd (and some drivers) report a card that
+            // vanished mid-command as an empty success. A 1-byte answer is the
+            // token's (garbled), not a link loss: the session ends on it and no
+            // re-tap follows.
+            Ok([]) => Err(LinkError::TagLost),
             Ok(r) => Ok(r.to_vec()),
             Err(e) => Err(link_error(e)),
         }

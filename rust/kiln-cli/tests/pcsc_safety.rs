@@ -71,6 +71,39 @@ fn a_refused_seed_write_ends_the_burn_with_one_authentication() {
 
 #[test]
 #[ignore = "needs pcscd with vpcd: run scripts/pcsc-e2e.sh"]
+fn every_refused_or_garbled_write_ends_the_burn_with_one_authentication() {
+    let mut cells = 0;
+    for (ins, step) in [("D4", "WRITE CONFIG"), ("C5", "WRITE SEED")] {
+        for (hex, reason) in [
+            ("6983", "69 83"),
+            ("63C1", "63 C1"),
+            ("6A80", "6A 80"),
+            ("6F00", "6F 00"),
+            ("90", "makes no sense"),
+        ] {
+            let card = Card::attach(R1, &["--answer-ins", &format!("{ins}={hex}")]);
+            let out = run_kiln(&["burn", "--reader", R1, "--wait", "8"], &link());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let ctx = format!("{step} answered {hex}: {stderr}");
+            let code = out.status.code();
+            assert!(code == Some(4) || code == Some(1), "{ctx}");
+            assert!(stderr.contains(step) && stderr.contains(reason), "{ctx}");
+            assert!(stderr.contains(&format!("--resume {RESTRICTED}")), "{ctx}");
+            let ins_log = received(&card.state());
+            assert_eq!(
+                ins_log.iter().filter(|i| *i == "CE").count(),
+                1,
+                "{ctx}: {ins_log:?}"
+            );
+            assert_eq!(ins_log.last().map(String::as_str), Some(ins), "{ctx}");
+            cells += 1;
+        }
+    }
+    println!("PC/SC refusal matrix: {cells} cells, one authentication each");
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd: run scripts/pcsc-e2e.sh"]
 fn a_burn_piped_into_head_still_writes_the_seed() {
     // Restricted model: a panic on the closed pipe after WRITE CONFIG would
     // leave it without a seed.

@@ -58,12 +58,18 @@ pub enum KilnError {
     /// The seed, QR code or a parameter was refused; nothing was sent to a token.
     #[error("{user_message}")]
     BadInput { user_message: String },
-    /// The token refused a command (`69 83`, `63 Cx`, `6A 80` …). Do not retry
-    /// automatically: repeated wrong keys can lock a token for good.
+    /// The token refused a command (`69 83`, `63 Cx`, `6A 80` …), or answered a
+    /// write with something this family never sends. The action is over: never
+    /// contact the token again by itself (repeated attempts can lock a token for
+    /// good), only after the user chose to try once more. `token_may_be_blank` /
+    /// `resume_serial`: as for `LinkLost` (a refused write may have left the
+    /// token without a seed: that try must be on `resume_serial`).
     #[error("{user_message}")]
     RefusedByToken {
         user_message: String,
         tries_left: Option<u8>,
+        token_may_be_blank: bool,
+        resume_serial: Option<String>,
     },
     /// The connection was lost (or the token's answer was unusable): tap again.
     /// `token_may_be_blank`: the token may now hold no seed; finish the burn with

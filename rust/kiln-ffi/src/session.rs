@@ -616,6 +616,8 @@ impl From<&Failure> for KilnError {
             SessionError::AuthRefused { tries_left, .. } => KilnError::RefusedByToken {
                 user_message,
                 tries_left: *tries_left,
+                token_may_be_blank: false,
+                resume_serial: None,
             },
             SessionError::UnknownModel { serial } => KilnError::UnknownModel {
                 user_message,
@@ -631,12 +633,21 @@ impl From<&Failure> for KilnError {
                 KilnError::BadInput { user_message }
             }
             SessionError::OutOfOrder(_) => KilnError::Internal { user_message },
-            _ if f.kind() == FailureKind::Refused => KilnError::RefusedByToken {
-                user_message,
-                tries_left: None,
-            },
-            // Link loss, a garbled answer, or a clock the confirming read did not
-            // confirm: in every case the user's next action is to tap again.
+            // A refusal, or a write answered with nonsense: the action is over
+            // (see `Failure::retap`); the app contacts the token again only after
+            // the user chose to try once more, on the same serial.
+            _ if f.kind() == FailureKind::Refused
+                || (f.kind() == FailureKind::Garbled && f.token.needs_finishing()) =>
+            {
+                KilnError::RefusedByToken {
+                    user_message,
+                    tries_left: None,
+                    token_may_be_blank: may_be_blank(f.token),
+                    resume_serial,
+                }
+            }
+            // Link loss, an unusable answer before any write, or a clock the
+            // confirming read did not confirm: the user's next action is to tap again.
             _ => KilnError::LinkLost {
                 user_message,
                 token_may_be_blank: may_be_blank(f.token),
@@ -711,26 +722,45 @@ mod tests {
             KilnError::RefusedByToken {
                 tries_left,
                 user_message,
+                token_may_be_blank,
+                resume_serial,
             } => {
                 assert_eq!(tries_left, Some(4));
                 assert!(user_message.contains("4 tries left"), "{user_message}");
+                assert!(!token_may_be_blank);
+                assert_eq!(resume_serial, None);
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            map(
-                SessionError::Refused {
-                    step: Step::WriteSeed,
-                    sw: StatusWord::BadData
-                },
+        // A refused or garbled write: the action is over, the token may be blank,
+        // and a try once more must be on the same serial.
+        for error in [
+            SessionError::Refused {
+                step: Step::WriteSeed,
+                sw: StatusWord::BadData,
+            },
+            SessionError::Garbled {
+                step: Step::WriteSeed,
+                detail: GarbledDetail::UnexpectedStatus(StatusWord::Other(0x6F00)),
+            },
+        ] {
+            match map(
+                error.clone(),
                 TokenState::SeedUncertain { seed_erased: true },
-                Some(s)
-            ),
-            KilnError::RefusedByToken {
-                tries_left: None,
-                ..
+                Some(s),
+            ) {
+                KilnError::RefusedByToken {
+                    tries_left: None,
+                    token_may_be_blank: true,
+                    resume_serial,
+                    user_message,
+                } => {
+                    assert_eq!(resume_serial.as_deref(), Some(s));
+                    assert!(user_message.contains("sent nothing more"), "{user_message}");
+                }
+                other => panic!("{error:?}: {other:?}"),
             }
-        ));
+        }
         // Unusable answers and an unconfirmed clock: tap again.
         assert!(matches!(
             map(

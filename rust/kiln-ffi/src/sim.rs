@@ -22,6 +22,11 @@ struct State {
     /// (1-based command number counted from `drop_link_after`, processed first?)
     fault: Option<(u32, bool)>,
     since_fault_set: u32,
+    /// (1-based command number counted from `answer_command`, the answer)
+    answer: Option<(u32, Vec<u8>)>,
+    since_answer_set: u32,
+    /// EXTERNAL AUTHENTICATE commands received, answered or not.
+    auth_attempts: u32,
 }
 
 impl SimToken {
@@ -43,6 +48,9 @@ impl SimToken {
                 card: kiln_sim::SimToken::new(cfg, SystemClock.now()),
                 fault: None,
                 since_fault_set: 0,
+                answer: None,
+                since_answer_set: 0,
+                auth_attempts: 0,
             }),
         })
     }
@@ -87,6 +95,16 @@ impl SimToken {
     /// card forgets its authentication), `LinkException.Timeout` when switched off.
     pub fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, LinkError> {
         let mut s = self.lock();
+        if apdu.get(1) == Some(&kiln_core::proto::apdu::INS_EXTERNAL_AUTHENTICATE) {
+            s.auth_attempts = s.auth_attempts.saturating_add(1);
+        }
+        s.since_answer_set = s.since_answer_set.saturating_add(1);
+        if let Some((n, _)) = &s.answer {
+            if *n == s.since_answer_set {
+                let answer = s.answer.take().map(|(_, a)| a).unwrap_or_default();
+                return Ok(answer);
+            }
+        }
         s.since_fault_set = s.since_fault_set.saturating_add(1);
         let fire = match s.fault {
             Some((n, processed)) if n == s.since_fault_set => {
@@ -130,6 +148,20 @@ impl SimToken {
         let mut s = self.lock();
         s.fault = Some((command_index, processed));
         s.since_fault_set = 0;
+    }
+
+    /// Answers the `command_index`-th command (1-based) received from now on, once,
+    /// with `response` instead of processing it: a refusal (`69 83`), an
+    /// undocumented status word, a short answer.
+    pub fn answer_command(&self, command_index: u32, response: Vec<u8>) {
+        let mut s = self.lock();
+        s.answer = Some((command_index, response));
+        s.since_answer_set = 0;
+    }
+
+    /// EXTERNAL AUTHENTICATE commands received so far, whatever their answer.
+    pub fn auth_attempts(&self) -> u32 {
+        self.lock().auth_attempts
     }
 
     /// The code the token's seed and settings give at `unix_secs` (`None`: no seed).

@@ -364,7 +364,12 @@ fn refused_key_reports_tries_left_and_is_not_retried() {
         KilnError::RefusedByToken {
             user_message,
             tries_left,
+            token_may_be_blank,
+            resume_serial,
         } => {
+            // A refused key changed nothing: no resume, nothing blank.
+            assert!(!token_may_be_blank);
+            assert_eq!(resume_serial, None);
             assert_eq!(tries_left, Some(2));
             assert!(user_message.contains("2 tries left"), "{user_message}");
             assert!(

@@ -137,6 +137,8 @@ enum class S {
     abandon_warning,
     abandon_confirm,
     abandon_cancel,
+    retry_armed,
+    retry_cancel,
     cue_seed_read,
     cue_clock_unverified,
     time_of_day_format,

@@ -260,27 +260,33 @@ fun FailedScreen(state: WizardState.Failed, onEvent: (WizardEvent) -> Unit) {
             is Failure.LinkLost -> {
                 val again = f.resumeSerial?.let { str(S.tap_again_same, it) } ?: str(S.tap_again)
                 Notice(Tone.Warning, null, again, live = true)
-                if (state.abandonAsked) {
-                    Notice(Tone.Error, null, str(S.abandon_warning), live = true)
-                    // The safe answer is the prominent one.
-                    Button(onClick = { onEvent(WizardEvent.Back) }, modifier = Modifier.fillMaxWidth()) {
-                        Text(str(S.abandon_cancel))
-                    }
-                    OutlinedButton(onClick = { onEvent(WizardEvent.AbandonToken) }, modifier = Modifier.fillMaxWidth()) {
-                        Text(str(S.abandon_confirm))
-                    }
-                } else if (state.mustResume) {
-                    TextButton(onClick = { onEvent(WizardEvent.AbandonToken) }) { Text(str(S.abandon_ask)) }
-                }
             }
-            is Failure.Refused -> {
-                OutlinedButton(onClick = { onEvent(WizardEvent.TryAgain) }) { Text(str(S.try_again)) }
+            is Failure.Refused -> when {
+                // Only the user's explicit choice arms one more contact.
+                state.retryArmed -> {
+                    Notice(Tone.Warning, null, str(S.retry_armed, f.resumeSerial ?: state.progress.serial ?: ""), live = true)
+                    TextButton(onClick = { onEvent(WizardEvent.Back) }) { Text(str(S.retry_cancel)) }
+                }
+                !state.abandonAsked -> OutlinedButton(onClick = { onEvent(WizardEvent.TryAgain) }) { Text(str(S.try_again)) }
+                else -> {}
             }
             is Failure.Internal -> Body(str(S.report_bug))
             is Failure.Refusal -> {}
         }
+        if (state.abandonAsked) {
+            Notice(Tone.Error, null, str(S.abandon_warning), live = true)
+            // The safe answer is the prominent one.
+            Button(onClick = { onEvent(WizardEvent.Back) }, modifier = Modifier.fillMaxWidth()) {
+                Text(str(S.abandon_cancel))
+            }
+            OutlinedButton(onClick = { onEvent(WizardEvent.AbandonToken) }, modifier = Modifier.fillMaxWidth()) {
+                Text(str(S.abandon_confirm))
+            }
+        } else if (state.mustResume && !state.retryArmed) {
+            TextButton(onClick = { onEvent(WizardEvent.AbandonToken) }) { Text(str(S.abandon_ask)) }
+        }
         StageList(state.progress)
-        if (!(f is Failure.LinkLost && f.tokenMayBeBlank)) {
+        if (!state.mustResume) {
             TextButton(onClick = { onEvent(WizardEvent.Back) }) { Text(str(S.back)) }
         }
     }

@@ -150,8 +150,12 @@ class Wizard(
                 }
             }
         WizardEvent.TryAgain ->
-            // A refused key is never retried by itself; a lost link continues with a tap instead.
-            (s as? WizardState.Failed)?.takeIf { it.failure !is Failure.LinkLost }?.let { WizardState.Hold(it.job) }
+            // A refusal is never retried by itself: only this explicit choice arms the next
+            // contact (on the same serial when a refused write may have left the token blank).
+            // A lost link continues with a tap instead.
+            (s as? WizardState.Failed)?.takeIf { it.failure !is Failure.LinkLost }?.let {
+                if (it.mustResume) it.copy(retryArmed = true, abandonAsked = false) else WizardState.Hold(it.job)
+            }
         is WizardEvent.CodeRead ->
             (s as? WizardState.Done)?.let { d ->
                 val code = e.code.filter { !it.isWhitespace() }
@@ -171,6 +175,7 @@ class Wizard(
         is WizardState.UnknownModel -> WizardState.Hold(s.job.copy(unknownModelKey = null))
         is WizardState.Failed -> when {
             s.abandonAsked -> s.copy(abandonAsked = false)
+            s.retryArmed -> s.copy(retryArmed = false)
             s.mustResume -> null // only "tap again", or an explicit AbandonToken
             else -> confirmOf(s.job)
         }
@@ -263,6 +268,8 @@ class Wizard(
                 is WizardState.Hold -> s.job to null
                 is WizardState.Failed -> when (val f = s.failure) {
                     is Failure.LinkLost -> s.job to f.resumeSerial
+                    // Never by itself after a refusal: only once the user chose to try again.
+                    is Failure.Refused -> if (s.retryArmed) s.job to f.resumeSerial else null
                     else -> null
                 }
                 else -> null
@@ -318,7 +325,8 @@ class Wizard(
         } catch (e: KilnException.LinkLost) {
             WizardState.Failed(job, Failure.LinkLost(e.userMessage, e.tokenMayBeBlank, e.resumeSerial), progress())
         } catch (e: KilnException.RefusedByToken) {
-            WizardState.Failed(job.copy(unknownModelKey = null), Failure.Refused(e.userMessage, e.triesLeft?.toInt()), progress())
+            val failure = Failure.Refused(e.userMessage, e.triesLeft?.toInt(), e.tokenMayBeBlank, e.resumeSerial)
+            WizardState.Failed(job.copy(unknownModelKey = null), failure, progress())
         } catch (e: KilnException.BadInput) {
             WizardState.Failed(job.copy(unknownModelKey = null), Failure.Refusal(e.userMessage), progress())
         } catch (e: KilnException.Internal) {

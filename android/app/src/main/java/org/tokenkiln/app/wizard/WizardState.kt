@@ -97,8 +97,19 @@ sealed interface Failure {
         val resumeSerial: String?,
     ) : Failure
 
-    /** The token refused the key. Never retried by itself: wrong keys can lock a token for good. */
-    data class Refused(override val message: String, val triesLeft: Int?) : Failure
+    /**
+     * The token refused a command (the key, or a write), or answered a write with something
+     * this family never sends. The contact is over: the token is never contacted again by
+     * itself (repeated attempts can lock a token for good), only after the user chose to try
+     * once more ([WizardEvent.TryAgain]). [tokenMayBeBlank] / [resumeSerial]: a refused write
+     * may have left the token without a seed; that try must be on the same serial.
+     */
+    data class Refused(
+        override val message: String,
+        val triesLeft: Int?,
+        val tokenMayBeBlank: Boolean = false,
+        val resumeSerial: String? = null,
+    ) : Failure
 
     /** The core refused the seed or a setting; nothing was sent. */
     data class Refusal(override val message: String) : Failure
@@ -174,19 +185,29 @@ sealed interface WizardState {
     /**
      * The contact failed; [failure] says what that means for the token. [abandonAsked]: on a
      * token that may be blank, the user asked to give it up and is shown what that means
-     * before a second, explicit [WizardEvent.AbandonToken].
+     * before a second, explicit [WizardEvent.AbandonToken]. [retryArmed]: after a refused
+     * write that may have left the token blank, the user chose to try once more
+     * ([WizardEvent.TryAgain]): the next tap of the same token is one more contact.
      */
     data class Failed(
         val job: BurnJob,
         val failure: Failure,
         val progress: Progress,
         val abandonAsked: Boolean = false,
+        val retryArmed: Boolean = false,
     ) : WizardState {
-        /** Tapping a token again continues (reader mode stays on). */
-        val tapAgain: Boolean get() = failure is Failure.LinkLost
+        /**
+         * Tapping a token again continues (reader mode stays on): after a lost link, or after
+         * a refusal only once the user chose to try once more.
+         */
+        val tapAgain: Boolean get() = failure is Failure.LinkLost || retryArmed
 
         /** Only the same token may be tapped next (it may hold no seed now). */
-        val mustResume: Boolean get() = failure is Failure.LinkLost && failure.tokenMayBeBlank
+        val mustResume: Boolean get() = when (failure) {
+            is Failure.LinkLost -> failure.tokenMayBeBlank
+            is Failure.Refused -> failure.tokenMayBeBlank
+            else -> false
+        }
     }
 
     /** A serial the model table does not know: read-only unless the user names a key, once. */

@@ -147,6 +147,46 @@ class WizardTest {
     }
 
     @Test
+    fun `a refused seed write ends the contact - no second authentication until the user tries once more`() {
+        val h = Harness(networkTime)
+        val hold = confirmGithub(h)
+        val sim = SimToken(Serials.RESTRICTED, 5_000L, null)
+        // 5 s off: the first GET INFO decides the advice, so the commands are GET INFO, GET
+        // CHALLENGE, EXTERNAL AUTHENTICATE, WRITE CONFIG and WRITE SEED (5th), refused here.
+        sim.answerCommand(5u, byteArrayOf(0x69, 0x83.toByte()))
+        val link = SimLink(sim)
+        h.send(WizardEvent.TokenTapped(link))
+
+        val failed = h.expect<WizardState.Failed>()
+        val refused = failed.failure as Failure.Refused
+        assertTrue(refused.tokenMayBeBlank, refused.message)
+        assertEquals(Serials.RESTRICTED, refused.resumeSerial)
+        assertTrue(refused.message.contains("69 83"), refused.message)
+        assertTrue(refused.message.contains("no seed"), refused.message)
+        assertFalse(failed.tapAgain)
+        assertTrue(failed.mustResume)
+        assertEquals(1u, sim.authAttempts())
+        val sent = link.commands
+
+        // The token is presented again (it never left, or the user re-taps): nothing is sent.
+        h.send(WizardEvent.TokenTapped(link))
+        assertEquals(sent, link.commands, "no contact after a refusal")
+        assertEquals(1u, sim.authAttempts())
+        // Leaving is not offered while the token may be blank.
+        h.send(WizardEvent.Back)
+        assertEquals(failed, h.state)
+
+        // The explicit choice arms exactly one more contact, on the same serial.
+        val armed = h.send(WizardEvent.TryAgain) as WizardState.Failed
+        assertTrue(armed.retryArmed && armed.tapAgain)
+        h.send(WizardEvent.TokenTapped(link))
+        val done = h.expect<WizardState.Done>()
+        assertEquals(Serials.RESTRICTED, done.report.token.serial)
+        assertEquals(2u, sim.authAttempts())
+        assertTrue(sim.holds(hold.job.seed))
+    }
+
+    @Test
     fun `token lost after config on a restricted model, then finished on the same serial only`() {
         val h = Harness(networkTime)
         val hold = confirmGithub(h)
