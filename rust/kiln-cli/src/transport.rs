@@ -112,6 +112,9 @@ pub struct Opened {
     /// Whether `retap` can succeed at all (a reader can wait; the simulator only
     /// with `--sim-retap`).
     pub can_retap: bool,
+    /// What the transport tells about the token (reader, protocol, ATR) for a
+    /// first-contact report; never the card's UID.
+    pub facts: Vec<kiln_core::report::Fact>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -187,6 +190,10 @@ pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
             Box::new(move || again)
         },
         can_retap: args.sim_retap,
+        facts: vec![kiln_core::report::Fact::new(
+            "Transport",
+            "simulated token (kiln --sim)",
+        )],
     })
 }
 
@@ -205,6 +212,12 @@ fn open_pcsc(args: &TransportArgs) -> Result<Opened, TransportError> {
             p.protocol,
             crate::pcsc_link::hex(&p.atr)
         ),
+        facts: vec![
+            kiln_core::report::Fact::new("Transport", "PC/SC reader"),
+            kiln_core::report::Fact::new("Reader", p.reader.clone()),
+            kiln_core::report::Fact::new("Protocol", p.protocol),
+            kiln_core::report::Fact::new("ATR", crate::pcsc_link::hex(&p.atr)),
+        ],
         retap: p.retap,
         can_retap: true,
     })

@@ -160,6 +160,28 @@ fn unknown_model_is_only_read() {
     assert_eq!(card.state()["holds_seed"], false);
 }
 
+#[test]
+#[ignore = "needs pcscd with vpcd: run scripts/pcsc-e2e.sh"]
+fn info_report_of_an_unknown_8_digit_model_names_the_reader_and_atr() {
+    let card = Card::attach(R1, &["--serial", "71358472"]);
+    let out = run_kiln(
+        &["info", "--reader", R1, "--quick", "--report", "--json"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v = json_of(&out);
+    let r = &v["report"];
+    assert_eq!(r["serial"], "71358472", "{v}");
+    assert_eq!(r["serial_length"], 8);
+    assert_eq!(r["known_model"], false);
+    assert_eq!(r["transport"]["ATR"], "3B 80 80 01 01", "{v}");
+    assert_eq!(r["transport"]["Reader"], R1, "{v}");
+    let text = r["text"].as_str().unwrap();
+    assert!(text.contains("no key was tried"), "{text}");
+    let hist = card.state()["history"].as_array().unwrap().clone();
+    assert!(hist.iter().all(|h| h["ins"] == "41"), "{hist:?}");
+}
+
 fn cfg_dir(tag: &str) -> TempDir {
     tempdir(&format!("cfg-{tag}"))
 }

@@ -22,6 +22,7 @@
 pub mod clock;
 pub mod params;
 pub mod proto;
+pub mod report;
 pub mod secret;
 pub mod seed;
 pub mod session;

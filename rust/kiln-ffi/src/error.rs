@@ -86,6 +86,9 @@ pub enum KilnError {
     UnknownModel {
         user_message: String,
         serial: String,
+        /// What the contact learned, for a first-contact report the user may share
+        /// (`contact_report_text`); `None` only if the first reading was lost.
+        report: Option<crate::report::ContactReport>,
     },
     /// A bug (please report).
     #[error("{user_message}")]

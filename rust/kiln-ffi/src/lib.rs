@@ -40,10 +40,16 @@
 //! `kiln`); on every other target it does nothing and the host's logger (if any)
 //! applies. Nothing secret is logged: no seed, key, APDU data or QR payload.
 
+// `KilnError::UnknownModel` carries the first-contact report by value: every
+// error crosses the FFI by value anyway (uniffi serialises it), so the size of
+// the `Err` variant costs nothing that boxing would save.
+#![allow(clippy::result_large_err)]
+
 uniffi::setup_scaffolding!();
 
 pub mod error;
 pub mod qr;
+pub mod report;
 pub mod seed;
 pub mod session;
 #[cfg(feature = "sim")]
@@ -51,6 +57,7 @@ pub mod sim;
 
 pub use error::{KilnError, LinkError};
 pub use qr::{decode_luma, scan_image, scan_luma, FrameScan, ImageScan, QrScanner, UnreadableHint};
+pub use report::{contact_report_text, read_contact_report, ContactReport, ReportFact};
 pub use seed::{
     parse_seed_input, AmbiguousSeed, Diagnosis, ExpectedCodes, MigrationAccount, Seed, SeedInfo,
     SeedInput,

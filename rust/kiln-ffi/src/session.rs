@@ -331,7 +331,7 @@ fn step_secs(step: TokenStep) -> u32 {
 }
 
 /// Runs a session to its end with the adapters; a failure becomes a [`KilnError`].
-fn run<S: Session>(
+pub(crate) fn run<S: Session>(
     session: &mut S,
     link: Arc<dyn TokenLink>,
     clock: &ReferenceClock,
@@ -363,7 +363,7 @@ fn run<S: Session>(
     }
 }
 
-fn unexpected(outcome: &Outcome) -> KilnError {
+pub(crate) fn unexpected(outcome: &Outcome) -> KilnError {
     log::error!("session ended with an outcome of another kind");
     match outcome {
         Outcome::Failed(f) => KilnError::from(&**f),
@@ -560,7 +560,7 @@ fn may_be_blank(state: TokenState) -> bool {
 
 /// The core's view of the caller's reference clock: network time when trusted
 /// (what Android passes as trusted), else the phone's own clock.
-fn reference(clock: &ReferenceClock) -> Reference {
+pub(crate) fn reference(clock: &ReferenceClock) -> Reference {
     if clock.trusted {
         Reference::trusted(ReferenceSource::Network)
     } else {
@@ -622,6 +622,7 @@ impl From<&Failure> for KilnError {
             SessionError::UnknownModel { serial } => KilnError::UnknownModel {
                 user_message,
                 serial: serial.to_string(),
+                report: f.before.as_ref().map(crate::report::ContactReport::of),
             },
             // The interrupted burn's token is still to be finished: keep its serial.
             SessionError::WrongToken { expected, .. } => KilnError::LinkLost {

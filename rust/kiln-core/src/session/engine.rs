@@ -509,6 +509,7 @@ impl Engine {
             advice: advise(estimate, self.clock.reference, &self.clock.advice),
             reads: meter.map_or(1, |m| m.extra_exchanges().saturating_add(1)),
             measure_time_us: meter.map_or(0, DriftMeter::extra_time_us),
+            info_data: Vec::new(),
         }
     }
 
@@ -553,7 +554,7 @@ impl Engine {
         } else {
             let model = Model::lookup(&info.serial);
             let estimate = DriftEstimate::from_reading(&reading, 0);
-            let first = self.reading(
+            let mut first = self.reading(
                 info.serial.clone(),
                 model,
                 info.clock,
@@ -562,6 +563,7 @@ impl Engine {
                 estimate,
                 None,
             );
+            first.info_data = data.to_vec();
             self.before = Some(first);
             // Policy first: a token that will not be written gets no polls either.
             if !self.check_policy(model, &info.serial, received_at) {
@@ -600,7 +602,7 @@ impl Engine {
         let Some(estimate) = meter.estimate() else {
             return;
         };
-        let r = self.reading(
+        let mut r = self.reading(
             serial.clone(),
             before.model,
             clock,
@@ -609,6 +611,7 @@ impl Engine {
             estimate,
             Some(meter),
         );
+        r.info_data = before.info_data.clone();
         self.before = Some(r);
     }
 
@@ -736,7 +739,7 @@ impl Engine {
         };
         if let Some(estimate) = meter.estimate() {
             let meter = meter.clone();
-            let r = self.reading(
+            let mut r = self.reading(
                 info.serial,
                 model,
                 info.clock,
@@ -745,6 +748,7 @@ impl Engine {
                 estimate,
                 Some(&meter),
             );
+            r.info_data = data.to_vec();
             self.after = Some(r);
         }
         match step {

@@ -238,6 +238,10 @@ pub struct TokenReading {
     pub reads: u32,
     /// Time from the first answer to the last one (0 without polls), µs.
     pub measure_time_us: i64,
+    /// The data bytes (status word removed) of the measurement's first GET INFO
+    /// answer, opaque bytes included: for a first-contact report
+    /// ([`crate::report`]). Public by protocol design: no secret is in it.
+    pub info_data: Vec<u8>,
 }
 
 impl TokenReading {
