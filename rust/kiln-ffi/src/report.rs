@@ -51,7 +51,7 @@ impl ContactReport {
 }
 
 /// The report as the text the user reads (and may share): `report` plus the NFC
-/// `facts` and the app's `software` name and version.
+/// `facts` and the app's `software` name (the core's version is added).
 #[uniffi::export]
 pub fn contact_report_text(
     report: ContactReport,
@@ -73,7 +73,7 @@ pub fn contact_report_text(
             .into_iter()
             .map(|f| Fact::new(f.name, f.value))
             .collect(),
-        software,
+        software: format!("{software} (kiln core {})", env!("CARGO_PKG_VERSION")),
     }
     .text()
 }

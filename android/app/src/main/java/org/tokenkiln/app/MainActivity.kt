@@ -126,7 +126,7 @@ class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         wizard = ViewModelProvider(this)[WizardHolder::class.java].wizard
-        reader = ReaderMode(this) { link -> wizard.dispatch(WizardEvent.TokenTapped(link)) }
+        reader = ReaderMode(this) { link, facts -> wizard.dispatch(WizardEvent.TokenTapped(link, facts)) }
         qr = QrFrames(wizard)
         wizard.addListener(listener)
         onBackPressedDispatcher.addCallback(this, back)
@@ -154,9 +154,20 @@ class MainActivity : ComponentActivity() {
                 nfcEnabled = reader.enabled,
                 nfcPresent = reader.available,
                 onNfcSettings = reader::openSettings,
+                onShareText = ::shareText,
             )
             WizardScreen(state, strings, shell) { e -> wizard.dispatch(e) }
         }
+    }
+
+    /** The system share sheet with [text] (a first-contact report the user has read). */
+    private fun shareText(text: String) {
+        val send = Intent(Intent.ACTION_SEND).apply {
+            type = "text/plain"
+            putExtra(Intent.EXTRA_SUBJECT, "tokenkiln first-contact report")
+            putExtra(Intent.EXTRA_TEXT, text)
+        }
+        startActivity(Intent.createChooser(send, null))
     }
 
     override fun onNewIntent(intent: Intent) {

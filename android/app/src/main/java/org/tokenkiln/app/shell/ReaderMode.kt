@@ -5,6 +5,7 @@ import android.content.ActivityNotFoundException
 import android.content.Intent
 import android.nfc.NfcAdapter
 import android.nfc.Tag
+import org.tokenkiln.core.ReportFact
 import android.os.Build
 import android.os.Bundle
 import android.provider.Settings
@@ -18,7 +19,11 @@ import android.provider.Settings
  * token left on the phone after a burn is handed to Android's own tag dispatch ("no
  * supported app"). A tap the wizard does not expect is ignored (connected, no command sent).
  */
-class ReaderMode(private val activity: Activity, private val onToken: (IsoDepLink) -> Unit) {
+class ReaderMode(
+    private val activity: Activity,
+    /** A token in the field: its link, and the NFC facts for a first-contact report. */
+    private val onToken: (IsoDepLink, List<ReportFact>) -> Unit,
+) {
     private val adapter: NfcAdapter? = NfcAdapter.getDefaultAdapter(activity)
 
     /** The phone has NFC at all (false: it can never write a token). */
@@ -53,7 +58,7 @@ class ReaderMode(private val activity: Activity, private val onToken: (IsoDepLin
     private fun deliver(tag: Tag) {
         val link = IsoDepLink.open(tag) ?: return
         try {
-            onToken(link)
+            onToken(link, NfcFacts.of(tag))
         } finally {
             link.close()
         }

@@ -37,6 +37,8 @@ class ShellUi(
     val nfcPresent: Boolean = true,
     /** Opens the system's NFC settings; null where that cannot be offered. */
     val onNfcSettings: (() -> Unit)? = null,
+    /** Opens the system share sheet with this text (a first-contact report); null: cannot share. */
+    val onShareText: ((String) -> Unit)? = null,
     /** Pre-filled typed key (the render test shows the typing screen with text). */
     val initialTyped: String = "",
     /** Pre-filled code on the verify screen. */

@@ -321,5 +321,17 @@ fun UnknownModelScreen(state: WizardState.UnknownModel, shell: ShellUi, onEvent:
             modifier = Modifier.fillMaxWidth(),
         ) { Text(str(S.unknown_custom_key)) }
         Button(onClick = { onEvent(WizardEvent.Back) }, modifier = Modifier.fillMaxWidth()) { Text(str(S.unknown_leave)) }
+        // What is known, and how to help add this model: a report the user reads, then shares.
+        Body(str(S.unknown_known))
+        val report = state.reportText
+        if (report != null && !state.reportShown) {
+            TextButton(onClick = { onEvent(WizardEvent.ShowReport) }) { Text(str(S.report_show)) }
+        } else if (report != null) {
+            Notice(Tone.Neutral, null, str(S.report_intro))
+            Text(report, style = MonoStyle, modifier = Modifier.fillMaxWidth())
+            shell.onShareText?.let { share ->
+                OutlinedButton(onClick = { share(report) }, modifier = Modifier.fillMaxWidth()) { Text(str(S.report_share)) }
+            }
+        }
     }
 }

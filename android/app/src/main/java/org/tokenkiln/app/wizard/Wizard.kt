@@ -3,6 +3,8 @@ package org.tokenkiln.app.wizard
 import org.tokenkiln.core.BurnOptions
 import org.tokenkiln.core.KilnException
 import org.tokenkiln.core.MigrationAccount
+import org.tokenkiln.core.ReportFact
+import org.tokenkiln.core.contactReportText
 import org.tokenkiln.core.Seed
 import org.tokenkiln.core.SeedInput
 import org.tokenkiln.core.SessionEvent
@@ -54,7 +56,7 @@ class Wizard(
 
     fun dispatch(event: WizardEvent) {
         if (event is WizardEvent.TokenTapped) {
-            tap(event.link)
+            tap(event.link, event.facts)
             return
         }
         val next = synchronized(lock) {
@@ -149,6 +151,8 @@ class Wizard(
                     WizardState.Hold(u.job.copy(unknownModelKey = key))
                 }
             }
+        WizardEvent.ShowReport ->
+            (s as? WizardState.UnknownModel)?.takeIf { it.reportText != null }?.copy(reportShown = true)
         WizardEvent.TryAgain ->
             // A refusal is never retried by itself: only this explicit choice arms the next
             // contact (on the same serial when a refused write may have left the token blank).
@@ -260,7 +264,7 @@ class Wizard(
 
     // ---------------------------------------------------------------- the one contact
 
-    private fun tap(link: TokenLink) {
+    private fun tap(link: TokenLink, facts: List<ReportFact>) {
         val start: Pair<BurnJob, String?> = synchronized(lock) {
             if (busy) return
             val s = current
@@ -287,7 +291,7 @@ class Wizard(
         }
         val next: WizardState = try {
             set(WizardState.InContact(job, progress, resume))
-            contact(link, job, resume, observer) { progress }
+            contact(link, job, resume, facts, observer) { progress }
         } catch (e: Throwable) {
             // Not from the core (a bug in the app or a listener): say so, and never leave the
             // wizard busy. The key choice for an unknown model counts for one contact only.
@@ -308,6 +312,7 @@ class Wizard(
         link: TokenLink,
         job: BurnJob,
         resume: String?,
+        facts: List<ReportFact>,
         observer: SessionObserver,
         progress: () -> Progress,
     ): WizardState =
@@ -321,7 +326,8 @@ class Wizard(
             val report = sessions.burn(link, job.clock, job.seed, options, observer)
             WizardState.Done(job.copy(unknownModelKey = null), report)
         } catch (e: KilnException.UnknownModel) {
-            WizardState.UnknownModel(job.copy(unknownModelKey = null), e.serial, e.userMessage)
+            val report = e.report?.let { contactReportText(it, facts, REPORT_SOFTWARE) }
+            WizardState.UnknownModel(job.copy(unknownModelKey = null), e.serial, e.userMessage, reportText = report)
         } catch (e: KilnException.LinkLost) {
             WizardState.Failed(job, Failure.LinkLost(e.userMessage, e.tokenMayBeBlank, e.resumeSerial), progress())
         } catch (e: KilnException.RefusedByToken) {
@@ -333,6 +339,9 @@ class Wizard(
             WizardState.Failed(job.copy(unknownModelKey = null), Failure.Internal(e.userMessage), progress())
         }
 }
+
+/** How the app names itself in a first-contact report. */
+const val REPORT_SOFTWARE = "tokenkiln Android app"
 
 /** 32 hex digits (a 16-byte key), spaces allowed. */
 fun isKeyHex(text: String): Boolean {

@@ -1,5 +1,6 @@
 package org.tokenkiln.app.wizard
 
+import org.tokenkiln.core.ReportFact
 import org.tokenkiln.core.SeedInput
 import org.tokenkiln.core.TokenLink
 import org.tokenkiln.core.UnknownModelKey
@@ -56,11 +57,17 @@ sealed interface WizardEvent {
     /** "Use the phone clock anyway" on the clock warning. */
     data object AcceptUnverifiedClock : WizardEvent
 
-    /** Reader mode delivered a token. Runs the session on the calling thread (blocking). */
-    data class TokenTapped(val link: TokenLink) : WizardEvent
+    /**
+     * Reader mode delivered a token. Runs the session on the calling thread (blocking).
+     * [facts]: what the phone's NFC stack tells about it (for a first-contact report).
+     */
+    data class TokenTapped(val link: TokenLink, val facts: List<ReportFact> = emptyList()) : WizardEvent
 
     /** The explicit, warned key choice for an unknown model (used for the next burn only). */
     data class ChooseUnknownModelKey(val key: UnknownModelKey) : WizardEvent
+
+    /** Unknown model: show the first-contact report (the text is read before it is shared). */
+    data object ShowReport : WizardEvent
 
     /** After a refused key: the user decides to try once more (never automatic). */
     data object TryAgain : WizardEvent

@@ -217,6 +217,13 @@ sealed interface WizardState {
         val message: String,
         /** The typed custom key was not 32 hex digits. */
         val keyInvalid: Boolean = false,
+        /**
+         * The first-contact report to share (null if the first reading was lost): the
+         * core's part and the phone's NFC facts, as text; no seed or key is in it.
+         */
+        val reportText: String? = null,
+        /** The user asked to see the report (shown before it is shared). */
+        val reportShown: Boolean = false,
     ) : WizardState
 }
 

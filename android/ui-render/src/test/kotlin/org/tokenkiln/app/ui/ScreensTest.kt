@@ -157,7 +157,10 @@ class ScreensTest {
             send(WizardEvent.Shared(GITHUB_LINK), WizardEvent.ConfirmSeed)
             send(WizardEvent.TokenTapped(SimLink(SimToken(Serials.UNKNOWN, 0L, 3.toUByte()))))
             send(WizardEvent.ChooseUnknownModelKey(UnknownModelKey.Custom("0011")))
-            out += Shot("17-unknown-model", state, shell(), listOf(t(S.unknown_title), t(S.unknown_body, Serials.UNKNOWN), t(S.unknown_default_key), t(S.unknown_key_invalid), t(S.unknown_leave)), heightDp = 1200)
+            out += Shot("17-unknown-model", state, shell(), listOf(t(S.unknown_title), t(S.unknown_body, Serials.UNKNOWN), t(S.unknown_default_key), t(S.unknown_key_invalid), t(S.unknown_leave), t(S.report_show)), heightDp = 1400)
+            send(WizardEvent.ShowReport)
+            val share = ShellUi(nowSecs = nowSecs(), onShareText = {})
+            out += Shot("18-unknown-model-report", state, share, listOf(t(S.report_intro), "tokenkiln first-contact report", "no key was tried", t(S.report_share)), heightDp = 2000)
         }
         return out.sortedBy { it.name }
     }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.tokenkiln.core.SimToken
+import org.tokenkiln.core.ReportFact
 import org.tokenkiln.core.UnknownModelKey
 import org.tokenkiln.core.UnreadableHint
 import kotlin.math.abs
@@ -85,11 +86,21 @@ class WizardTest {
         val hold = confirmGithub(h)
         val sim = SimToken(Serials.UNKNOWN, 0L, 3.toUByte())
 
-        h.send(WizardEvent.TokenTapped(SimLink(sim)))
+        val facts = listOf(ReportFact("ATQA", "00 44"), ReportFact("SAK", "20"))
+        h.send(WizardEvent.TokenTapped(SimLink(sim), facts))
         val unknown = h.expect<WizardState.UnknownModel>()
         assertEquals(Serials.UNKNOWN, unknown.serial)
         assertTrue(unknown.message.isNotBlank())
         assertFalse(sim.holdsSeed(), "read-only: nothing written")
+        assertEquals(0u, sim.authAttempts(), "no key was tried")
+        // A first-contact report to share: the core's part, the phone's NFC facts, no secret.
+        val report = unknown.reportText!!
+        for (needle in listOf(Serials.UNKNOWN, "14 characters, digits", "ATQA", "00 44", REPORT_SOFTWARE, "no key was tried")) {
+            assertTrue(report.contains(needle), "$needle missing from:\n$report")
+        }
+        assertFalse(report.contains("GEZDGNBV"), "no seed in the report")
+        assertFalse(unknown.reportShown)
+        assertTrue((h.send(WizardEvent.ShowReport) as WizardState.UnknownModel).reportShown)
 
         // A malformed key is refused by the wizard before any token is touched.
         h.send(WizardEvent.ChooseUnknownModelKey(UnknownModelKey.Custom("00112233")))
