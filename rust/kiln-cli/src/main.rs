@@ -4,21 +4,21 @@
 //! function returning an [`exit::Exit`]; this file only dispatches.
 
 // Crate-wide printing that never panics on a closed stdout/stderr (see
-// `out.rs`): these shadow std's macros in every module declared below.
+// `stdio.rs`): these shadow std's macros in every module declared below.
 macro_rules! println {
-    () => { $crate::out::stdout(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*), true) };
+    () => { $crate::stdio::stdout(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::stdio::stdout(format_args!($($arg)*), true) };
 }
 #[allow(unused_macros)]
 macro_rules! print {
-    ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*), false) };
+    ($($arg:tt)*) => { $crate::stdio::stdout(format_args!($($arg)*), false) };
 }
 macro_rules! eprintln {
-    () => { $crate::out::stderr(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::out::stderr(format_args!($($arg)*), true) };
+    () => { $crate::stdio::stderr(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::stdio::stderr(format_args!($($arg)*), true) };
 }
 macro_rules! eprint {
-    ($($arg:tt)*) => { $crate::out::stderr(format_args!($($arg)*), false) };
+    ($($arg:tt)*) => { $crate::stdio::stderr(format_args!($($arg)*), false) };
 }
 
 mod cmd_burn;
@@ -34,7 +34,7 @@ mod exit;
 mod input;
 mod interrupt;
 mod keyopt;
-mod out;
+mod stdio;
 mod pcsc_link;
 mod qr_in;
 mod reference;
