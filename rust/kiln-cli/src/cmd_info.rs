@@ -34,15 +34,7 @@ pub struct Args {
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     let mut t = match transport::open(&args.transport) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("kiln: {e}");
-            if ctx.json {
-                let mut v = serde_json::json!({ "ok": false, "error": e.to_string() });
-                show::contract_keys(&mut v);
-                println!("{v}");
-            }
-            return Exit::NoToken;
-        }
+        Err(e) => return show::refuse(&e.to_string(), Exit::NoToken),
     };
     if !ctx.json {
         println!("Reading {}", t.description);
@@ -76,10 +68,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     m.insert("period".into(), k.config.step.seconds().into());
                     m.insert("settings_written_at".into(), k.written_at.into());
                 }
-                show::contract_keys(&mut v);
-                println!("{v}");
+                crate::out::object(v);
             } else {
-                println!("{}", show::reading_text(&r));
+                println!("{}", show::reading_text(&r, false));
                 if let Some(k) = &known {
                     println!(
                         "Settings {} (written by kiln on {}; the token cannot report them)",
@@ -91,18 +82,15 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             Exit::Ok
         }
         Outcome::Failed(f) => {
+            crate::out::error(&f);
             if ctx.json {
-                let mut v = show::with_status(show::failure_json(&f), false, steps);
-                show::contract_keys(&mut v);
-                println!("{v}");
-            } else {
-                eprintln!("kiln: {f}");
+                crate::out::object(show::with_status(show::failure_json(&f), false, steps));
             }
             show::failure_exit(&f)
         }
-        other => {
-            eprintln!("kiln: internal error: unexpected outcome {other:?}");
-            Exit::Failure
-        }
+        other => show::refuse(
+            &format!("internal error: unexpected outcome {other:?}"),
+            Exit::Failure,
+        ),
     }
 }

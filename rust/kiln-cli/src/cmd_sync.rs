@@ -58,16 +58,9 @@ pub struct Args {
 
 fn fail(ctx: crate::Ctx, exit: Exit, msg: &str, extra: Value) -> Exit {
     if ctx.json {
-        let mut v = json!({ "ok": false, "error": msg });
-        if let (Value::Object(m), Value::Object(x)) = (&mut v, extra) {
-            m.extend(x);
-        }
-        show::contract_keys(&mut v);
-        println!("{v}");
-    } else {
-        eprintln!("kiln: {msg}");
+        crate::out::object(extra);
     }
-    exit
+    show::refuse(msg, exit)
 }
 
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
@@ -190,8 +183,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         println!("Settings {}{from}", show::config_text(&config));
     }
     if !crate::reference::confirm_write(&reference, ctx.json) {
-        eprintln!("kiln: {}", crate::reference::DECLINED);
-        return Exit::InputRefused;
+        return show::refuse(crate::reference::DECLINED, Exit::InputRefused);
     }
     let out = run_session_observed(
         &mut SyncSession::new(config, reference),
@@ -212,9 +204,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             }
             let last = r.after.as_ref().unwrap_or(&r.before);
             if ctx.json {
-                let mut v = json!({
-                    "ok": true,
-                    "error": null,
+                let v = json!({
                     "serial": serial,
                     "model": r.model.name(),
                     "token_time": last.token_clock,
@@ -230,8 +220,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     "after": r.after.as_ref().map(show::reading_json),
                     "steps": steps,
                 });
-                show::contract_keys(&mut v);
-                println!("{v}");
+                crate::out::object(v);
             } else {
                 println!(
                     "Before  clock {} — {}",
@@ -300,12 +289,7 @@ fn needs_burn(
             m.insert("needs_burn".into(), json!(true));
             m.insert("steps".into(), json!(steps));
         }
-        if !ctx.json {
-            eprintln!("kiln: {why}.");
-            eprintln!("kiln: {advice}");
-            return Exit::NoToken;
-        }
-        return fail(ctx, Exit::NoToken, why, extra);
+        return fail(ctx, Exit::NoToken, &format!("{why}. {advice}"), extra);
     }
     eprintln!("{why}.");
     eprint!(
@@ -316,6 +300,7 @@ fn needs_burn(
     let mut line = String::new();
     if std::io::stdin().read_line(&mut line).is_err() || !line.trim().eq_ignore_ascii_case("y") {
         eprintln!("{advice}");
+        crate::out::record(format!("{why}. {advice}"));
         return Exit::NoToken;
     }
     // Let the burn open the reader itself (the token stays on it).
@@ -337,6 +322,7 @@ fn needs_burn(
         display_timeout: args.display_timeout.unwrap_or(30),
         no_sync: false,
         show_secret: false,
+        force_mismatch: false,
         unknown: crate::keyopt::UnknownModelArgs {
             allow_unknown_model: false,
             key: None,

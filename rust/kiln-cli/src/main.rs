@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with an `Args` struct and a `run`
 //! function returning an [`exit::Exit`]; this file only dispatches.
 
+mod burn_checks;
 mod cmd_burn;
 mod cmd_codes;
 mod cmd_diagnose;
@@ -15,6 +16,7 @@ mod cmd_verify;
 mod exit;
 mod input;
 mod keyopt;
+mod out;
 mod pcsc_link;
 mod qr_in;
 mod reference;
@@ -95,7 +97,11 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    out::init(cli.json);
     let ctx = Ctx { json: cli.json };
     let exit: Exit = match cli.cmd {
         Cmd::Inspect(args) => cmd_inspect::run(args, ctx),
@@ -108,5 +114,23 @@ fn main() -> ExitCode {
         Cmd::Sync(a) => cmd_sync::run(a, ctx),
         Cmd::Verify(a) => cmd_verify::run(a, ctx),
     };
+    out::finish(exit);
     exit.into()
+}
+
+/// clap could not parse the command line (or `--help`/`--version` was asked
+/// for): clap prints it; with `--json` on an error, the one object follows.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    let code = e.exit_code();
+    let json = std::env::args_os().skip(1).any(|a| a == "--json");
+    if json && e.use_stderr() {
+        out::init(true);
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        out::record(first.strip_prefix("error: ").unwrap_or(first));
+        out::finish(Exit::Usage);
+        return Exit::Usage.into();
+    }
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
 }
