@@ -165,7 +165,8 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             );
         }
     }
-    if unknown_model != UnknownModelPolicy::ReadOnly {
+    let opted_in = unknown_model != UnknownModelPolicy::ReadOnly;
+    if opted_in {
         eprintln!("kiln: {}", crate::keyopt::WARNING);
     }
     let secret_b32 = args.show_secret.then(|| {
@@ -289,6 +290,10 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                         "from": c.from_unix, "until": c.until_unix, "code": c.code,
                     })).collect::<Vec<_>>(),
                     "instruction": r.instruction,
+                    "expected_codes_clock": if r.clock_synced { "utc" } else { "token" },
+                    "clock_kept_drift_ms": (!r.clock_synced).then(|| show::ms1(r.before.drift().midpoint_us())),
+                    "token_state": "written",
+                    "known_model": r.model.is_known(),
                     "steps": steps,
                 });
                 crate::out::object(v);
@@ -315,13 +320,12 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                          check the clock with `kiln info`)"
                     ),
                 }
-                println!("Expected codes (UTC):");
-                for c in &r.expected_codes {
-                    println!(
-                        "  {}–{}  {}",
-                        show::hms(c.from_unix),
-                        show::hms(c.until_unix),
-                        c.code
+                print_expected_codes(&r);
+                if r.model.is_known() && opted_in {
+                    eprintln!(
+                        "kiln: note: {} is a known model: it was programmed with its own key \
+                         (--allow-unknown-model and the key you named were not needed)",
+                        r.model.name()
                     );
                 }
                 if let Some(s) = &secret_b32 {
@@ -372,4 +376,39 @@ fn indent(s: &str) -> String {
         .collect::<String>()
         .trim_end()
         .to_string()
+}
+
+/// The expected codes: in UTC after a clock write; with `--no-sync` by the
+/// token's own clock (what it will show), with the UTC times beside them.
+fn print_expected_codes(r: &kiln_core::session::BurnReport) {
+    if r.clock_synced {
+        println!("Expected codes (UTC):");
+        for c in &r.expected_codes {
+            println!(
+                "  {}–{}  {}",
+                show::hms(c.from_unix),
+                show::hms(c.until_unix),
+                c.code
+            );
+        }
+        return;
+    }
+    // Token time minus drift is UTC (to the second).
+    let drift_s = (r.before.drift().midpoint_us() as f64 / 1e6).round() as i64;
+    let utc =
+        |t: u64| show::hms(i64::try_from(t).unwrap_or(0).saturating_sub(drift_s).max(0) as u64);
+    println!(
+        "Expected codes (by the token's clock, which is {:+} s from UTC; UTC in brackets):",
+        drift_s
+    );
+    for c in &r.expected_codes {
+        println!(
+            "  {}–{} token time ({}–{} UTC)  {}",
+            show::hms(c.from_unix),
+            show::hms(c.until_unix),
+            utc(c.from_unix),
+            utc(c.until_unix),
+            c.code
+        );
+    }
 }

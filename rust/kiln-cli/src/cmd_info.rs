@@ -62,6 +62,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             let known = crate::remember::lookup(&r.serial.to_string());
             if ctx.json {
                 let mut v = show::with_status(show::reading_json(&r), true, steps);
+                if let serde_json::Value::Object(m) = &mut v {
+                    m.insert("token_state".into(), "unchanged".into());
+                }
                 if let (Some(k), serde_json::Value::Object(m)) = (&known, &mut v) {
                     // Not readable from the token: what kiln last wrote to it.
                     m.insert("algorithm".into(), k.config.hmac.to_string().into());

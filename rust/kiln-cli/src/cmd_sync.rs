@@ -140,7 +140,11 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         }
     };
     let serial = reading.serial.to_string();
-    let reading_v = show::reading_json(&reading);
+    let mut reading_v = show::reading_json(&reading);
+    if let Value::Object(m) = &mut reading_v {
+        // Read, nothing written (whatever follows before the sync session).
+        m.insert("token_state".into(), json!("unchanged"));
+    }
     if reading.model.sync_class() == SyncClass::Restricted || !reading.model.is_known() {
         let why = SessionError::SyncNeedsBurn {
             model: reading.model,
@@ -219,6 +223,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     "before": show::reading_json(&r.before),
                     "after": r.after.as_ref().map(show::reading_json),
                     "steps": steps,
+                    "token_state": "written",
                 });
                 crate::out::object(v);
             } else {

@@ -293,10 +293,33 @@ fn codes_need_a_single_seed() {
     let a = data_encoding::BASE32_NOPAD
         .decode(RFC_B32.as_bytes())
         .unwrap();
-    let link = export_link(&[(&a, "alice", "Example", 2)]);
-    let run = kiln(&["codes", "--at", "59"], link.clone());
+    // Two accounts that can both go on a token: kiln asks which.
+    let two = export_link(&[(&a, "alice", "Example", 2), (&a, "bob", "Example", 2)]);
+    let run = kiln(&["codes", "--at", "59"], two.clone());
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("--account"), "{}", run.stderr);
+    // Only one of them can (the other is counter-based): it is taken, and named.
+    let one_burnable = export_link(&[(&a, "hotp-user", "Example", 1), (&a, "alice", "Example", 2)]);
+    for cmd in [&["codes", "--at", "59"][..], &["burn", "--sim"]] {
+        let run = kiln(cmd, one_burnable.clone());
+        assert_eq!(run.code, 0, "{cmd:?}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("287082") || cmd[0] == "burn",
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stderr
+                .contains("only account 2 (Example (alice)) can go on a token: using it"),
+            "{}",
+            run.stderr
+        );
+    }
+    // A single account needs no --account.
+    let link = export_link(&[(&a, "alice", "Example", 2)]);
+    let run = kiln(&["codes", "--at", "59"], link.clone());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("287082"));
     let run = kiln(&["codes", "--at", "59", "--account", "1"], link.clone());
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("287082"));
