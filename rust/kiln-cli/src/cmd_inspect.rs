@@ -36,6 +36,7 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
         Err(e) => return e,
     };
     let mut parsed = parse_input(text.expose());
+    let mistake = crate::paste::mistake(text.expose());
     drop(text);
     if let (SeedInput::Ambiguous(a), Some(e)) = (&parsed, args.encoding) {
         parsed = SeedInput::Totp(a.resolve(e.into()));
@@ -48,6 +49,10 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
     match error_sentence(&parsed) {
         None => Exit::Ok,
         Some(e) => {
+            let e = match (&parsed, mistake) {
+                (SeedInput::Refused(_), Some(fix)) => format!("not accepted: {fix}"),
+                _ => e,
+            };
             fail(e);
             Exit::InputRefused
         }

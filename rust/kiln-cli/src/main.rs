@@ -17,6 +17,7 @@ mod exit;
 mod input;
 mod keyopt;
 mod out;
+mod paste;
 mod pcsc_link;
 mod qr_in;
 mod reference;

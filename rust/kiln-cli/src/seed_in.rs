@@ -145,7 +145,10 @@ pub fn settle(text: &kiln_core::secret::SecretString, opts: &SeedOpts) -> Result
             }
         }
         SeedInput::Refused(r) => {
-            fail(r);
+            match crate::paste::mistake(text.expose()) {
+                Some(fix) => fail(format_args!("not accepted: {fix}")),
+                None => fail(r),
+            }
             return Err(Exit::InputRefused);
         }
     };

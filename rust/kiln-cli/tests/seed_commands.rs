@@ -391,3 +391,52 @@ fn kiln_help(args: &[&str], want: &str) {
         .success()
         .stdout(predicate::str::contains(want));
 }
+
+/// Common paste mistakes are named with what to fix (text and `--json`), by
+/// every command that reads a seed, and the seed is never echoed.
+#[test]
+fn paste_mistakes_say_what_to_fix() {
+    let link = format!("otpauth://totp/GitHub:octocat?secret={GITHUB_SECRET}&issuer=GitHub");
+    let cases = [
+        (format!("'{link}'"), "inside quote marks"),
+        (link.replace("otpauth://", "otpauth:/"), "two slashes"),
+        (link.replace('?', "&"), "no `?`"),
+        (
+            link.replace("secret=", "secert="),
+            "`secert=` where `secret=` belongs",
+        ),
+    ];
+    for (input, want) in &cases {
+        for cmd in [&["inspect"][..], &["codes"], &["burn", "--sim"]] {
+            let run = kiln(cmd, input.as_str());
+            assert_eq!(run.code, 3, "{cmd:?} {input}: {}", run.stderr);
+            assert!(run.stderr.contains(want), "{cmd:?} {input}: {}", run.stderr);
+            assert_no_secret(&run, GITHUB_SECRET);
+        }
+        let run = kiln(&["--json", "inspect"], input.as_str());
+        assert!(
+            json(&run)["error"].as_str().unwrap().contains(want),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_code_typed_as_a_seed_is_named_with_the_right_article() {
+    let run = kiln(&["inspect"], "12345678");
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("this looks like an 8-digit one-time code"),
+        "{}",
+        run.stderr
+    );
+    let run = kiln(&["inspect"], "123 456");
+    assert!(
+        run.stderr
+            .contains("this looks like a 6-digit one-time code"),
+        "{}",
+        run.stderr
+    );
+}
