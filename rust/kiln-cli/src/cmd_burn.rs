@@ -151,12 +151,16 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         step: program.step,
         display_timeout,
     };
+    let question = burn_checks::assumed_settings_question(&spec, &args.seed, typed_at_prompt);
     if !ctx.json {
         for w in spec.warnings() {
-            eprintln!("kiln: note: {w}");
+            // The question below says it (and asks).
+            if !(question.is_some() && *w == kiln_core::seed::Warning::AssumedDefaults) {
+                eprintln!("kiln: note: {w}");
+            }
         }
     }
-    if let Some(q) = burn_checks::assumed_settings_question(&spec, &args.seed, typed_at_prompt) {
+    if let Some(q) = question {
         if !burn_checks::confirm(&q) {
             return show::refuse(
                 "Nothing was written: the assumed settings were not confirmed. Give the service's \
