@@ -116,7 +116,7 @@ fn confirm_from(question: &str, input: &mut dyn BufRead, out: &mut dyn Write) ->
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use kiln_core::params::Algorithm;

@@ -18,6 +18,11 @@ mod input;
 mod keyopt;
 mod out;
 mod paste;
+#[cfg(feature = "pcsc")]
+mod pcsc_link;
+// Without the `pcsc` feature: no PC/SC library needed; readers say how to get them.
+#[cfg(not(feature = "pcsc"))]
+#[path = "pcsc_stub.rs"]
 mod pcsc_link;
 mod qr_in;
 mod reference;

@@ -133,6 +133,7 @@ pub fn finish(exit: Exit) {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Checks the README's first command ("Run the main job") the way a new user meets it:
+# in a clean clone of the committed tree, on a machine with Rust but without the PC/SC
+# development files. Their absence is simulated (they cannot be uninstalled here, other
+# builds use them): pkg-config gets an empty search path, and `sudo`/`apt-get` on PATH
+# fail loudly, so the command can neither find libpcsclite nor install anything.
+#
+# Two checks, so that this test can fail:
+#   1. control: in that state a default build of kiln-cli (with PC/SC) must FAIL;
+#      if it builds, the simulated absence is not real and the check proves nothing;
+#   2. the README command, copied from README.md, must succeed and burn the simulated token.
+# CARGO_TARGET_DIR is shared with the caller's (if set) so no dependency is built twice.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work/empty-pkgconfig" "$work/bin"
+for tool in sudo apt-get apt dpkg; do
+  printf '#!/bin/sh\necho "fresh-machine-check: %s must not be needed by the README command" >&2\nexit 97\n' "$tool" \
+    >"$work/bin/$tool"
+  chmod +x "$work/bin/$tool"
+done
+export PKG_CONFIG_LIBDIR="$work/empty-pkgconfig" PKG_CONFIG_PATH="" PATH="$work/bin:$PATH"
+unset PCSC_LIB_DIR PCSC_LIB_NAME PKG_CONFIG_SYSROOT_DIR || true
+
+if pkg-config --exists libpcsclite 2>/dev/null; then
+  echo "fresh-machine-check: FAIL: pkg-config still finds libpcsclite; the absence is not simulated" >&2
+  exit 1
+fi
+
+git clone -q "$repo" "$work/clone"
+cd "$work/clone"
+
+echo "fresh-machine-check: control: a default (PC/SC) build must fail without libpcsclite"
+if cargo build -q -p kiln-cli >"$work/control.log" 2>&1; then
+  echo "fresh-machine-check: FAIL: kiln-cli built with PC/SC although libpcsclite is hidden" >&2
+  exit 1
+fi
+grep -q -i "pcsc" "$work/control.log" || {
+  echo "fresh-machine-check: FAIL: the control build failed for another reason:" >&2
+  tail -20 "$work/control.log" >&2
+  exit 1
+}
+
+# The README's first command: from its "# Run the main job" comment to the first
+# line that does not continue with a backslash.
+cmd="$(awk '/^# Run the main job/ {on=1; next} on { print; if ($0 !~ /\\$/) exit }' README.md)"
+[[ -n "$cmd" ]] || { echo "fresh-machine-check: FAIL: no '# Run the main job' command in README.md" >&2; exit 1; }
+echo "fresh-machine-check: running the README command:"
+printf '  %s\n' "$cmd"
+start=$(date +%s)
+if ! out="$(bash -c "$cmd" 2>&1)"; then
+  echo "fresh-machine-check: FAIL: the README command failed:" >&2
+  printf '%s\n' "$out" >&2
+  exit 1
+fi
+for want in "WRITE SEED" "Expected codes" "Switch the token off and on"; do
+  grep -q -- "$want" <<<"$out" || {
+    echo "fresh-machine-check: FAIL: '$want' missing from the output:" >&2
+    printf '%s\n' "$out" >&2
+    exit 1
+  }
+done
+echo "fresh-machine-check: ok ($(($(date +%s) - start)) s, with the shared target directory)"
