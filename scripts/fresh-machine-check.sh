@@ -31,6 +31,8 @@ fi
 
 git clone -q "$repo" "$work/clone"
 cd "$work/clone"
+# FRESH_CHECK_REV=COMMIT checks an older commit instead (e.g. to see this check fail).
+git checkout -q "${FRESH_CHECK_REV:-HEAD}"
 
 echo "fresh-machine-check: control: a default (PC/SC) build must fail without libpcsclite"
 if cargo build -q -p kiln-cli >"$work/control.log" 2>&1; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tokenkiln. This is the README's test command and what CI runs.
 # It installs what a fresh machine lacks (see scripts/setup.sh) and then runs each stage.
-# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="pcsc qr-screen jvm android-compile android-rust" scripts/test.sh
+# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="fresh-machine pcsc qr-screen jvm android-compile android-rust" scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,11 @@ stage "cargo test (workspace)"
 cargo test --workspace --locked
 
 # Further stages (PC/SC end-to-end, JVM/Kotlin tests) are appended below by their work items.
+
+if ! skip fresh-machine; then
+  stage "README's first command without the PC/SC development files (clean clone, libpcsclite hidden)"
+  bash scripts/fresh-machine-check.sh
+fi
 
 if ! skip pcsc; then
   stage "PC/SC environment smoke test (pcscd + vpcd + Python test card)"
