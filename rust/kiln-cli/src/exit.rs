@@ -10,7 +10,8 @@ macro_rules! exit_codes_help {
 Exit codes:
   0  done
   1  general failure (I/O, internal error)
-  2  command line not understood (or settings missing for kiln sync)
+  2  command line not understood, an option value the tokens cannot take
+     (or settings missing for kiln sync)
   3  input refused (bad seed/QR/file); nothing was sent to a token
   4  the token refused a command (wrong key, bad data)
   5  the token or reader was lost mid-session (the message says what state the token is in)
