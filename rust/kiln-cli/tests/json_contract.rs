@@ -128,7 +128,10 @@ struct Run {
 }
 
 fn kiln(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+    // KILN_TEST_BIN: run these tests against another build (e.g. an older commit's).
+    let bin =
+        std::env::var("KILN_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kiln").to_owned());
+    let mut child = Command::new(bin)
         .args(args)
         .env(
             "KILN_CONFIG_DIR",

@@ -47,6 +47,9 @@ def main():
             at = out.find(prompt.encode(), seen)
             if at >= 0:
                 seen = at + len(prompt)
+                # Type like a person, not at once: a program switches echo off
+                # for a hidden prompt only after printing the prompt.
+                time.sleep(0.3)
                 os.write(fd, answer.encode() + b"\r")
                 script.pop(0)
     _, status = os.waitpid(pid, 0)
