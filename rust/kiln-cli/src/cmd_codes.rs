@@ -73,7 +73,10 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
         );
         println!("  next      {}", codes.next);
         for p in spec.problems() {
-            eprintln!("kiln: note: {p}");
+            eprintln!(
+                "kiln: note: {}",
+                crate::seed_in::problem_text(&p, &args.seed)
+            );
         }
     }
     Exit::Ok

@@ -155,6 +155,24 @@ pub fn settle(text: &kiln_core::secret::SecretString, opts: &SeedOpts) -> Result
     Ok(spec)
 }
 
+/// A seed's problem in the user's terms: a setting the user gave with an option
+/// is named as that option, not as what "the service asks for".
+pub fn problem_text(p: &kiln_core::seed::Problem, opts: &SeedOpts) -> String {
+    use kiln_core::seed::Problem;
+    match p {
+        Problem::Digits { digits } if opts.digits.is_some() => {
+            format!("--digits {digits}: these tokens always show 6-digit codes")
+        }
+        Problem::Period { seconds } if opts.period.is_some() => {
+            format!("--period {seconds}: these tokens can only do a 30 s or 60 s time step")
+        }
+        Problem::Algorithm { name } if opts.algorithm.is_some() => {
+            format!("--algorithm {name}: these tokens can only do SHA1 or SHA256")
+        }
+        other => other.to_string(),
+    }
+}
+
 /// The current Unix time, or `at` when given.
 pub fn now_or(at: Option<u64>) -> u64 {
     at.unwrap_or_else(|| {

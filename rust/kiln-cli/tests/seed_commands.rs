@@ -440,3 +440,27 @@ fn a_code_typed_as_a_seed_is_named_with_the_right_article() {
         run.stderr
     );
 }
+
+/// A setting the user typed is named as the user's option, not as the service's wish.
+#[test]
+fn options_the_user_gave_are_not_blamed_on_the_service() {
+    let run = kiln(&["codes", "--digits", "8", "--at", "59"], RFC_B32);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("this service asks"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--digits 8: these tokens always show 6-digit codes"),
+        "{}",
+        run.stderr
+    );
+    // From a link, the service did ask for it.
+    let run = kiln(
+        &["codes", "--at", "59"],
+        format!("otpauth://totp/A:b?secret={RFC_B32}&digits=8"),
+    );
+    assert!(
+        run.stderr.contains("this service asks for 8-digit codes"),
+        "{}",
+        run.stderr
+    );
+}
