@@ -311,8 +311,13 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                 println!("Before:");
                 println!("{}", indent(&show::reading_text(&r.before, true)));
                 println!(
-                    "Wrote   clock {} and {} (with {})",
+                    "Wrote   clock {}{} and {} (with {})",
                     show::utc(i64::from(r.clock_written)),
+                    if r.clock_synced {
+                        ""
+                    } else {
+                        " by the token's own clock (kept, not true UTC)"
+                    },
                     show::config_text(&r.config),
                     r.key
                 );

@@ -154,6 +154,10 @@ fn no_sync_codes_are_labelled_with_the_tokens_clock() {
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("Expected codes (UTC)"), "{out}");
     assert!(
+        out.contains("by the token's own clock (kept, not true UTC)"),
+        "{out}"
+    );
+    assert!(
         out.contains("Expected codes (by the token's clock, which is +42 s from UTC"),
         "{out}"
     );

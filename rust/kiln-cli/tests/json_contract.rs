@@ -242,6 +242,11 @@ fn bad_stdin_gives_one_object_with_the_exit_code_unchanged() {
             assert_eq!(v[0]["ok"], false);
         }
     }
+    // `--json` after the command name works the same.
+    let r = kiln(&["inspect", "--json"], b"");
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let v: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["error"], "nothing was entered");
 }
 
 #[test]
