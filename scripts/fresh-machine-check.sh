@@ -69,4 +69,14 @@ for want in "WRITE SEED" "Expected codes" "Switch the token off and on"; do
     exit 1
   }
 done
+# The same build asked for a reader says what it lacks (exit 6) before asking for a seed.
+set +e
+reader_out="$(echo 'not read' | "$CARGO_TARGET_DIR/debug/kiln" burn 2>&1)"
+reader_rc=$?
+set -e
+if [[ $reader_rc -ne 6 || "$reader_out" != *"built without PC/SC reader support"* ]]; then
+  echo "fresh-machine-check: FAIL: kiln burn without --sim in this build (exit $reader_rc):" >&2
+  printf '%s\n' "$reader_out" >&2
+  exit 1
+fi
 echo "fresh-machine-check: ok (the README command took $(($(date +%s) - start)) s; it builds nothing when $CARGO_TARGET_DIR is already filled)"
