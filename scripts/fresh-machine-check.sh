@@ -79,4 +79,4 @@ if [[ $reader_rc -ne 6 || "$reader_out" != *"built without PC/SC reader support"
   printf '%s\n' "$reader_out" >&2
   exit 1
 fi
-echo "fresh-machine-check: ok (the README command took $(($(date +%s) - start)) s; it builds nothing when $CARGO_TARGET_DIR is already filled)"
+echo "fresh-machine-check: ok (the README command took $(($(date +%s) - start)) s; when $CARGO_TARGET_DIR holds an earlier run, only the workspace crates are rebuilt)"
