@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tokenkiln. This is the README's test command and what CI runs.
 # It installs what a fresh machine lacks (see scripts/setup.sh) and then runs each stage.
-# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="pcsc qr-screen jvm android-compile android-rust" scripts/test.sh
+# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="fresh-machine pcsc qr-screen jvm android-compile android-rust" scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,8 @@ cargo fmt --all -- --check
 
 stage "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# kiln without PC/SC (the README's first command builds it so): src/pcsc_stub.rs
+cargo clippy -p kiln-cli --no-default-features --all-targets --locked -- -D warnings
 
 stage "cargo test (workspace)"
 cargo test --workspace --locked
@@ -24,6 +26,11 @@ stage "refusal and fault matrix: sizes and results (core sessions, then the kiln
 cargo test --locked -q -p kiln-sim --test refusals -- --nocapture --test-threads=1
 cargo test --locked -q -p kiln-cli --test cli_refusals -- --nocapture --test-threads=1
 
+
+if ! skip fresh-machine; then
+  stage "README's first command without the PC/SC development files (clean clone, libpcsclite hidden)"
+  bash scripts/fresh-machine-check.sh
+fi
 
 if ! skip pcsc; then
   stage "PC/SC environment smoke test (pcscd + vpcd + Python test card)"

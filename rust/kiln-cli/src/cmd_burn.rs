@@ -5,6 +5,7 @@
 //! seed comes from stdin or a hidden prompt, never from the command line, and is
 //! never printed.
 
+use crate::burn_checks;
 use crate::exit::Exit;
 use crate::keyopt::UnknownModelArgs;
 use crate::seed_in::{self, SeedOpts};
@@ -15,6 +16,7 @@ use kiln_core::params::{DisplayTimeout, TokenConfig};
 use kiln_core::proto::{Serial, UnknownModelPolicy};
 use kiln_core::session::{run_burn_action, BurnRequest, Clock, Outcome, Resume};
 use serde_json::json;
+use std::io::IsTerminal;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -71,58 +73,104 @@ pub struct Args {
     #[command(flatten)]
     pub unknown: UnknownModelArgs,
 
+    /// Burn even though --digits, --period or --algorithm contradict the service's
+    /// link (the token's codes will then not be the ones the service expects).
+    #[arg(long)]
+    pub force_mismatch: bool,
+
     /// Finish an interrupted burn: accept only the token with this serial.
     #[arg(long, value_name = "SERIAL")]
     pub resume: Option<String>,
 }
 
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
-    let spec = match args
+    // Usage errors and the reader side first: nobody should type a seed in vain.
+    if let Err(msg) = burn_checks::option_values(&args.seed, args.display_timeout) {
+        return show::refuse(&msg, Exit::Usage);
+    }
+    let unknown_model = match args.unknown.policy() {
+        Ok(p) => p,
+        Err(msg) => return show::refuse(&msg, Exit::Usage),
+    };
+    if !args.transport.sim {
+        if let Err(e) = crate::pcsc_link::check_service() {
+            return show::refuse(&e.to_string(), Exit::NoToken);
+        }
+    }
+    let typed_at_prompt =
+        args.source.qr_file.is_none() && !args.source.qr_screen && std::io::stdin().is_terminal();
+    let mut spec = match args
         .source
         .read()
-        .and_then(|text| seed_in::load_spec_from(&text, &args.seed))
+        .and_then(|text| seed_in::settle(&text, &args.seed))
     {
         Ok(s) => s,
-        Err(e) => {
-            return show::json_refusal(ctx.json, "the seed input was refused (see stderr)", e)
-        }
+        Err(e) => return e,
     };
+    let mismatches = burn_checks::mismatches(&spec, &args.seed);
+    if !mismatches.is_empty() && !args.force_mismatch {
+        let why = mismatches.join("; ");
+        let confirmed = burn_checks::interactive() && {
+            eprintln!("kiln: {why}.");
+            burn_checks::confirm("Burn anyway, with codes the service will not accept? [y/N] ")
+        };
+        if !confirmed {
+            return show::refuse(
+                &format!(
+                    "{why}. Nothing was sent to a token: leave the option out (the service's link decides these \
+                     settings), or pass --force-mismatch if you are sure"
+                ),
+                Exit::InputRefused,
+            );
+        }
+    }
+    let s = &args.seed;
+    spec.override_params(s.algorithm, s.digits, s.period);
     let program = match spec.token_program() {
         Ok(p) => p,
         Err(problems) => {
-            for p in problems {
-                eprintln!("kiln: {p}");
-            }
-            let e = refuse_input("this seed cannot go on these tokens");
-            return show::json_refusal(ctx.json, "this seed cannot go on these tokens", e);
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return show::refuse(
+                &format!(
+                    "this seed cannot go on these tokens: {}; nothing was sent to a token",
+                    list.join("; ")
+                ),
+                Exit::InputRefused,
+            );
         }
     };
     let Some(display_timeout) = DisplayTimeout::from_seconds(args.display_timeout) else {
         let msg = format!(
-            "display timeout {} s is not supported (15, 30, 60 or 120)",
+            "--display-timeout {}: these tokens can only switch the display off after 15, 30, 60 or 120 s",
             args.display_timeout
         );
-        let e = refuse_input(&msg);
-        return show::json_refusal(ctx.json, &msg, e);
+        return show::refuse(&msg, Exit::Usage);
     };
     let config = TokenConfig {
         hmac: program.hmac,
         step: program.step,
         display_timeout,
     };
+    let question = burn_checks::assumed_settings_question(&spec, &args.seed, typed_at_prompt);
     if !ctx.json {
         for w in spec.warnings() {
-            eprintln!("kiln: note: {w}");
+            // The question below says it (and asks).
+            if !(question.is_some() && *w == kiln_core::seed::Warning::AssumedDefaults) {
+                eprintln!("kiln: note: {w}");
+            }
         }
     }
-    let unknown_model = match args.unknown.policy() {
-        Ok(p) => p,
-        Err(msg) => {
-            eprintln!("kiln: {msg}");
-            return show::json_refusal(ctx.json, &msg, Exit::Usage);
+    if let Some(q) = question {
+        if !burn_checks::confirm(&q) {
+            return show::refuse(
+                "Nothing was written: the assumed settings were not confirmed. Give the service's \
+                 settings with --algorithm SHA1|SHA256 and --period 30|60 (its setup page shows them)",
+                Exit::InputRefused,
+            );
         }
-    };
-    if unknown_model != UnknownModelPolicy::ReadOnly {
+    }
+    let opted_in = unknown_model != UnknownModelPolicy::ReadOnly;
+    if opted_in {
         eprintln!("kiln: {}", crate::keyopt::WARNING);
     }
     let secret_b32 = args.show_secret.then(|| {
@@ -132,15 +180,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     });
     let mut t = match transport::open(&args.transport) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("kiln: {e}");
-            if ctx.json {
-                let mut v = json!({ "ok": false, "error": e.to_string() });
-                show::contract_keys(&mut v);
-                println!("{v}");
-            }
-            return Exit::NoToken;
-        }
+        Err(e) => return show::refuse(&e.to_string(), Exit::NoToken),
     };
     let mut steps = Vec::new();
     let seed_bytes = program.seed.len();
@@ -165,8 +205,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         );
     }
     if !crate::reference::confirm_write(&request.reference, ctx.json) {
-        eprintln!("kiln: {}", crate::reference::DECLINED);
-        return Exit::InputRefused;
+        return show::refuse(crate::reference::DECLINED, Exit::InputRefused);
     }
     // From here until the token's state has been printed, Ctrl-C is only noted.
     let _deferred = crate::interrupt::defer();
@@ -235,9 +274,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             }
             let last = r.after.as_ref().unwrap_or(&r.before);
             if ctx.json {
-                let mut v = json!({
-                    "ok": true,
-                    "error": null,
+                let v = json!({
                     "token_time": last.token_clock,
                     "drift_ms": show::ms1(last.drift().midpoint_us()),
                     "synced": r.clock_synced,
@@ -261,10 +298,13 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                         "from": c.from_unix, "until": c.until_unix, "code": c.code,
                     })).collect::<Vec<_>>(),
                     "instruction": r.instruction,
+                    "expected_codes_clock": if r.clock_synced { "utc" } else { "token" },
+                    "clock_kept_drift_ms": (!r.clock_synced).then(|| show::ms1(r.before.drift().midpoint_us())),
+                    "token_state": "written",
+                    "known_model": r.model.is_known(),
                     "steps": steps,
                 });
-                show::contract_keys(&mut v);
-                println!("{v}");
+                crate::out::object(v);
             } else {
                 if !r.clock_synced {
                     println!(
@@ -273,10 +313,15 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     );
                 }
                 println!("Before:");
-                println!("{}", indent(&show::reading_text(&r.before)));
+                println!("{}", indent(&show::reading_text(&r.before, true)));
                 println!(
-                    "Wrote   clock {} and {} (with {})",
+                    "Wrote   clock {}{} and {} (with {})",
                     show::utc(i64::from(r.clock_written)),
+                    if r.clock_synced {
+                        ""
+                    } else {
+                        " by the token's own clock (kept, not true UTC)"
+                    },
                     show::config_text(&r.config),
                     r.key
                 );
@@ -288,13 +333,12 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                          check the clock with `kiln info`)"
                     ),
                 }
-                println!("Expected codes (UTC):");
-                for c in &r.expected_codes {
-                    println!(
-                        "  {}–{}  {}",
-                        show::hms(c.from_unix),
-                        show::hms(c.until_unix),
-                        c.code
+                print_expected_codes(&r);
+                if r.model.is_known() && opted_in {
+                    eprintln!(
+                        "kiln: note: {} is a known model: it was programmed with its own key \
+                         (--allow-unknown-model and the key you named were not needed)",
+                        r.model.name()
                     );
                 }
                 if let Some(s) = &secret_b32 {
@@ -308,6 +352,11 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             Exit::Ok
         }
         Outcome::Failed(f) => {
+            if announced {
+                crate::out::record(&f);
+            } else {
+                crate::out::error(&f);
+            }
             if ctx.json {
                 let mut v = show::with_status(show::failure_json(&f), false, steps);
                 if let Some(b) = &f.before {
@@ -316,12 +365,8 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                         m.insert("drift_ms".into(), json!(show::ms1(b.drift().midpoint_us())));
                     }
                 }
-                show::contract_keys(&mut v);
-                println!("{v}");
+                crate::out::object(v);
             } else {
-                if !announced {
-                    eprintln!("kiln: {f}");
-                }
                 if let Some(r) = &f.resume {
                     eprintln!(
                         "kiln: to finish, run the same burn with --resume {}",
@@ -331,10 +376,10 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             }
             show::failure_exit(&f)
         }
-        other => {
-            eprintln!("kiln: internal error: unexpected outcome {other:?}");
-            Exit::Failure
-        }
+        other => show::refuse(
+            &format!("internal error: unexpected outcome {other:?}"),
+            Exit::Failure,
+        ),
     }
 }
 
@@ -346,7 +391,37 @@ fn indent(s: &str) -> String {
         .to_string()
 }
 
-fn refuse_input(msg: &str) -> Exit {
-    eprintln!("kiln: {msg}; nothing was sent to a token");
-    Exit::InputRefused
+/// The expected codes: in UTC after a clock write; with `--no-sync` by the
+/// token's own clock (what it will show), with the UTC times beside them.
+fn print_expected_codes(r: &kiln_core::session::BurnReport) {
+    if r.clock_synced {
+        println!("Expected codes (UTC):");
+        for c in &r.expected_codes {
+            println!(
+                "  {}–{}  {}",
+                show::hms(c.from_unix),
+                show::hms(c.until_unix),
+                c.code
+            );
+        }
+        return;
+    }
+    // Token time minus drift is UTC (to the second).
+    let drift_s = (r.before.drift().midpoint_us() as f64 / 1e6).round() as i64;
+    let utc =
+        |t: u64| show::hms(i64::try_from(t).unwrap_or(0).saturating_sub(drift_s).max(0) as u64);
+    println!(
+        "Expected codes (by the token's clock, which is {:+} s from UTC; UTC in brackets):",
+        drift_s
+    );
+    for c in &r.expected_codes {
+        println!(
+            "  {}–{} token time ({}–{} UTC)  {}",
+            show::hms(c.from_unix),
+            show::hms(c.until_unix),
+            utc(c.from_unix),
+            utc(c.until_unix),
+            c.code
+        );
+    }
 }

@@ -39,9 +39,7 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
         }
     };
     if ctx.json {
-        println!(
-            "{}",
-            json!({
+        crate::out::object(json!({
                 "issuer": spec.issuer(),
                 "account": spec.account(),
                 "algorithm": spec.algorithm().to_string(),
@@ -55,8 +53,7 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
                 "current": codes.current.to_string(),
                 "next": codes.next.to_string(),
                 "burnable": spec.is_burnable(),
-            })
-        );
+        }));
     } else {
         println!(
             "Codes for {} ({}, {} digits, {} s; seed fingerprint {}):",
@@ -76,7 +73,10 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
         );
         println!("  next      {}", codes.next);
         for p in spec.problems() {
-            eprintln!("kiln: note: {p}");
+            eprintln!(
+                "kiln: note: {}",
+                crate::seed_in::problem_text(&p, &args.seed)
+            );
         }
     }
     Exit::Ok

@@ -99,7 +99,7 @@ pub fn report(spec: &kiln_core::seed::SeedSpec, code: &str, at: u64, ctx: Ctx) -
                 "offset_steps": r.offset_steps,
             })
         });
-        let mut v = json!({
+        let v = json!({
             "match": d.is_match(),
             "sentence": d.sentence(),
             "causes": d.causes.iter().map(cause_json).collect::<Vec<_>>(),
@@ -107,13 +107,11 @@ pub fn report(spec: &kiln_core::seed::SeedSpec, code: &str, at: u64, ctx: Ctx) -
             "searched": d.searched,
             "at": at,
             "expected": expected.map(|e| e.current.to_string()),
-            "ok": d.is_match(),
-            "error": (!d.is_match()).then(|| d.sentence()),
+            "error": (!d.is_match()).then(|| format!("{}.", capitalized(&d.sentence()))),
             "algorithm": spec.algorithm().to_string(),
             "period": spec.period(),
         });
-        crate::show::contract_keys(&mut v);
-        println!("{v}");
+        crate::out::object(v);
     } else {
         println!("{}.", capitalized(&d.sentence()));
         if let Some(r) = d.found {

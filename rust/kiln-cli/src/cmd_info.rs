@@ -52,15 +52,7 @@ counter of unknown size. To help add this model, share the output of
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     let mut t = match transport::open(&args.transport) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("kiln: {e}");
-            if ctx.json {
-                let mut v = serde_json::json!({ "ok": false, "error": e.to_string() });
-                show::contract_keys(&mut v);
-                println!("{v}");
-            }
-            return Exit::NoToken;
-        }
+        Err(e) => return show::refuse(&e.to_string(), Exit::NoToken),
     };
     if !ctx.json {
         println!("Reading {}", t.description);
@@ -95,8 +87,11 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             });
             if ctx.json {
                 let mut v = show::with_status(show::reading_json(&r), true, steps);
-                if let (Some(rep), serde_json::Value::Object(m)) = (&report, &mut v) {
-                    m.insert("report".into(), report_json(rep));
+                if let serde_json::Value::Object(m) = &mut v {
+                    m.insert("token_state".into(), "unchanged".into());
+                    if let Some(rep) = &report {
+                        m.insert("report".into(), report_json(rep));
+                    }
                 }
                 if let (Some(k), serde_json::Value::Object(m)) = (&known, &mut v) {
                     // Not readable from the token: what kiln last wrote to it.
@@ -104,10 +99,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     m.insert("period".into(), k.config.step.seconds().into());
                     m.insert("settings_written_at".into(), k.written_at.into());
                 }
-                show::contract_keys(&mut v);
-                println!("{v}");
+                crate::out::object(v);
             } else {
-                println!("{}", show::reading_text(&r));
+                println!("{}", show::reading_text(&r, false));
                 if let Some(k) = &known {
                     println!(
                         "Settings {} (written by kiln on {}; the token cannot report them)",
@@ -125,19 +119,16 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             Exit::Ok
         }
         Outcome::Failed(f) => {
+            crate::out::error(&f);
             if ctx.json {
-                let mut v = show::with_status(show::failure_json(&f), false, steps);
-                show::contract_keys(&mut v);
-                println!("{v}");
-            } else {
-                eprintln!("kiln: {f}");
+                crate::out::object(show::with_status(show::failure_json(&f), false, steps));
             }
             show::failure_exit(&f)
         }
-        other => {
-            eprintln!("kiln: internal error: unexpected outcome {other:?}");
-            Exit::Failure
-        }
+        other => show::refuse(
+            &format!("internal error: unexpected outcome {other:?}"),
+            Exit::Failure,
+        ),
     }
 }
 

@@ -36,24 +36,42 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
         Err(e) => return e,
     };
     let mut parsed = parse_input(text.expose());
+    let mistake = crate::paste::mistake(text.expose());
     drop(text);
     if let (SeedInput::Ambiguous(a), Some(e)) = (&parsed, args.encoding) {
         parsed = SeedInput::Totp(a.resolve(e.into()));
     }
-    let burnable = match &parsed {
-        SeedInput::Totp(s) => s.is_burnable(),
-        SeedInput::Migration(b) => b.burnable_count() > 0,
-        SeedInput::Ambiguous(_) | SeedInput::Refused(_) => false,
-    };
     if ctx.json {
-        println!("{}", to_json(&parsed));
+        crate::out::object(to_json(&parsed));
     } else {
         print_text(&parsed);
     }
-    if burnable {
-        Exit::Ok
-    } else {
-        Exit::InputRefused
+    match error_sentence(&parsed) {
+        None => Exit::Ok,
+        Some(e) => {
+            let e = match (&parsed, mistake) {
+                (SeedInput::Refused(_), Some(fix)) => format!("not accepted: {fix}"),
+                _ => e,
+            };
+            fail(e);
+            Exit::InputRefused
+        }
+    }
+}
+
+/// Why this input cannot go on a token (the text output's last line on stderr,
+/// and the JSON `error`), or `None` when it can.
+fn error_sentence(parsed: &SeedInput) -> Option<String> {
+    match parsed {
+        SeedInput::Totp(s) if s.is_burnable() => None,
+        SeedInput::Totp(s) => Some(format!(
+            "this seed cannot go on a token: {}",
+            strings(&s.problems()).join("; ")
+        )),
+        SeedInput::Migration(b) if b.burnable_count() > 0 => None,
+        SeedInput::Migration(_) => Some("no account in this export can go on a token".into()),
+        SeedInput::Ambiguous(a) => Some(ambiguous_sentence(a)),
+        SeedInput::Refused(r) => Some(format!("not accepted: {r}")),
     }
 }
 
@@ -263,11 +281,7 @@ fn print_text(parsed: &SeedInput) {
                 print_spec(&a.spec, "  ");
             }
         }
-        SeedInput::Ambiguous(a) => {
-            fail(ambiguous_sentence(a));
-        }
-        SeedInput::Refused(r) => {
-            fail(format_args!("not accepted: {r}"));
-        }
+        // Said on stderr by `run` (error_sentence).
+        SeedInput::Ambiguous(_) | SeedInput::Refused(_) => {}
     }
 }

@@ -121,16 +121,35 @@ fn json_string(s: &str) -> String {
 fn decode(args: DecodeArgs, ctx: crate::Ctx) -> Exit {
     quiet_decoder_panics();
     let mut worst = Exit::Ok;
-    let mut json_files = Vec::new();
+    let mut failed = 0usize;
     for path in &args.files {
         let shown = path.display().to_string();
         let r = decode_file(path);
-        if let Some((code, msg)) = &r.error {
-            eprintln!("kiln: {shown}: {msg}");
-            worst = worse(worst, *code);
-        } else if r.payloads.is_empty() {
-            worst = worse(worst, Exit::InputRefused);
+        // This file's exit code and the sentence the text output gives for it.
+        let (code, problem) = match (&r.error, &r.unreadable, r.payloads.is_empty()) {
+            (Some((code, msg)), _, _) => {
+                crate::out::error(format_args!("{shown}: {msg}"));
+                (*code, Some(format!("{shown}: {msg}")))
+            }
+            (None, Some(s), true) => (
+                Exit::InputRefused,
+                Some(format!(
+                    "{shown}: a QR code is visible but cannot be read: {}",
+                    crate::qr_in::advice(s, false)
+                )),
+            ),
+            (None, None, true) => (
+                Exit::InputRefused,
+                Some(format!("{shown}: no QR code found")),
+            ),
+            (None, _, false) => (Exit::Ok, None),
+        };
+        worst = worse(worst, code);
+        if let (Some(p), None) = (&problem, &r.error) {
+            // Printed on stdout as the file's result line (text mode) below.
+            crate::out::record(p);
         }
+        failed += usize::from(code != Exit::Ok);
         if args.raw {
             let payloads: Vec<String> =
                 r.payloads.iter().map(|p| json_string(p.expose())).collect();
@@ -144,32 +163,33 @@ fn decode(args: DecodeArgs, ctx: crate::Ctx) -> Exit {
         }
         let kinds: Vec<Classified> = r.payloads.iter().map(|p| classify(p.expose())).collect();
         if ctx.json {
-            json_files.push(serde_json::json!({
+            let v = serde_json::json!({
                 "file": shown,
                 "codes": kinds.iter().map(Classified::to_json).collect::<Vec<_>>(),
-                "error": r.error.as_ref().map(|(_, m)| m.clone()),
                 "unreadable": r.unreadable.as_ref().map(|s| serde_json::json!({
                     "module_px": (f64::from(s.module_px) * 10.0).round() / 10.0,
                     "advice": crate::qr_in::advice_key(s),
                     "message": crate::qr_in::advice(s, false),
                 })),
-            }));
+            });
+            if let serde_json::Value::Object(m) = v {
+                crate::out::stream(m, code, problem.as_deref());
+            }
         } else if r.error.is_none() {
-            match (&r.unreadable, kinds.is_empty()) {
-                (Some(s), true) => println!(
-                    "{shown}: a QR code is visible but cannot be read: {}",
-                    crate::qr_in::advice(s, false)
-                ),
-                (None, true) => println!("{shown}: no QR code found"),
-                _ => {}
+            if let Some(p) = &problem {
+                println!("{p}");
             }
             for k in &kinds {
                 println!("{shown}: {}", k.describe());
             }
         }
     }
-    if ctx.json && !args.raw {
-        println!("{}", serde_json::json!({ "files": json_files }));
+    if ctx.json {
+        crate::out::object(serde_json::json!({
+            "summary": true,
+            "file_count": args.files.len(),
+            "failed_files": failed,
+        }));
     }
     worst
 }

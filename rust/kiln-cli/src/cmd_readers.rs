@@ -1,7 +1,7 @@
 //! `kiln readers`: the PC/SC readers and whether a token is on each.
 
 use crate::exit::Exit;
-use crate::pcsc_link::{self, PcscError};
+use crate::pcsc_link;
 use crate::show;
 use serde_json::json;
 
@@ -19,25 +19,13 @@ pub struct Args {}
 pub fn run(_args: Args, ctx: crate::Ctx) -> Exit {
     let readers = match pcsc_link::list() {
         Ok(r) => r,
-        Err(PcscError::NoReaders) if !ctx.json => {
-            eprintln!("kiln: {}", PcscError::NoReaders);
-            return Exit::NoToken;
-        }
         Err(e) => {
-            if ctx.json {
-                let mut v = json!({ "ok": false, "error": e.to_string(), "readers": [] });
-                show::contract_keys(&mut v);
-                println!("{v}");
-            } else {
-                eprintln!("kiln: {e}");
-            }
-            return Exit::NoToken;
+            crate::out::object(json!({ "readers": [] }));
+            return show::refuse(&e.to_string(), Exit::NoToken);
         }
     };
     if ctx.json {
-        let mut v = json!({
-            "ok": true,
-            "error": null,
+        let v = json!({
             "readers": readers.iter().map(|r| json!({
                 "name": r.name,
                 "card_present": r.card_present,
@@ -45,8 +33,7 @@ pub fn run(_args: Args, ctx: crate::Ctx) -> Exit {
                 "atr": (!r.atr.is_empty()).then(|| pcsc_link::hex(&r.atr)),
             })).collect::<Vec<_>>(),
         });
-        show::contract_keys(&mut v);
-        println!("{v}");
+        crate::out::object(v);
     } else {
         for r in &readers {
             let state = match (r.card_present, r.exclusive) {

@@ -58,16 +58,9 @@ pub struct Args {
 
 fn fail(ctx: crate::Ctx, exit: Exit, msg: &str, extra: Value) -> Exit {
     if ctx.json {
-        let mut v = json!({ "ok": false, "error": msg });
-        if let (Value::Object(m), Value::Object(x)) = (&mut v, extra) {
-            m.extend(x);
-        }
-        show::contract_keys(&mut v);
-        println!("{v}");
-    } else {
-        eprintln!("kiln: {msg}");
+        crate::out::object(extra);
     }
-    exit
+    show::refuse(msg, exit)
 }
 
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
@@ -147,7 +140,11 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         }
     };
     let serial = reading.serial.to_string();
-    let reading_v = show::reading_json(&reading);
+    let mut reading_v = show::reading_json(&reading);
+    if let Value::Object(m) = &mut reading_v {
+        // Read, nothing written (whatever follows before the sync session).
+        m.insert("token_state".into(), json!("unchanged"));
+    }
     if reading.model.sync_class() == SyncClass::Restricted || !reading.model.is_known() {
         let why = SessionError::SyncNeedsBurn {
             model: reading.model,
@@ -190,8 +187,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         println!("Settings {}{from}", show::config_text(&config));
     }
     if !crate::reference::confirm_write(&reference, ctx.json) {
-        eprintln!("kiln: {}", crate::reference::DECLINED);
-        return Exit::InputRefused;
+        return show::refuse(crate::reference::DECLINED, Exit::InputRefused);
     }
     let out = run_session_observed(
         &mut SyncSession::new(config, reference),
@@ -212,9 +208,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             }
             let last = r.after.as_ref().unwrap_or(&r.before);
             if ctx.json {
-                let mut v = json!({
-                    "ok": true,
-                    "error": null,
+                let v = json!({
                     "serial": serial,
                     "model": r.model.name(),
                     "token_time": last.token_clock,
@@ -229,9 +223,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     "before": show::reading_json(&r.before),
                     "after": r.after.as_ref().map(show::reading_json),
                     "steps": steps,
+                    "token_state": "written",
                 });
-                show::contract_keys(&mut v);
-                println!("{v}");
+                crate::out::object(v);
             } else {
                 println!(
                     "Before  clock {} — {}",
@@ -300,12 +294,7 @@ fn needs_burn(
             m.insert("needs_burn".into(), json!(true));
             m.insert("steps".into(), json!(steps));
         }
-        if !ctx.json {
-            eprintln!("kiln: {why}.");
-            eprintln!("kiln: {advice}");
-            return Exit::NoToken;
-        }
-        return fail(ctx, Exit::NoToken, why, extra);
+        return fail(ctx, Exit::NoToken, &format!("{why}. {advice}"), extra);
     }
     eprintln!("{why}.");
     eprint!(
@@ -316,6 +305,7 @@ fn needs_burn(
     let mut line = String::new();
     if std::io::stdin().read_line(&mut line).is_err() || !line.trim().eq_ignore_ascii_case("y") {
         eprintln!("{advice}");
+        crate::out::record(format!("{why}. {advice}"));
         return Exit::NoToken;
     }
     // Let the burn open the reader itself (the token stays on it).
@@ -337,6 +327,7 @@ fn needs_burn(
         display_timeout: args.display_timeout.unwrap_or(30),
         no_sync: false,
         show_secret: false,
+        force_mismatch: false,
         unknown: crate::keyopt::UnknownModelArgs {
             allow_unknown_model: false,
             key: None,

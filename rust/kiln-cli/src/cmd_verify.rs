@@ -37,13 +37,7 @@ pub struct Args {
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     let spec = match load_spec(&args.seed) {
         Ok(s) => s,
-        Err(e) => {
-            return crate::show::json_refusal(
-                ctx.json,
-                "the seed input was refused (see stderr)",
-                e,
-            )
-        }
+        Err(e) => return e,
     };
     let code = match args.code {
         Some(c) => c,

@@ -10,13 +10,14 @@ macro_rules! exit_codes_help {
 Exit codes:
   0  done
   1  general failure (I/O, internal error)
-  2  command line not understood (or settings missing for kiln sync)
+  2  command line not understood, an option value the tokens cannot take
+     (or settings missing for kiln sync)
   3  input refused (bad seed/QR/file); nothing was sent to a token
   4  the token refused a command (wrong key, bad data)
   5  the token or reader was lost mid-session (the message says what state the token is in)
   6  no reader, no token, or an unknown token model; a sync that must be a burn
   7  the code did not match (verify/diagnose)
-130  stopped by Ctrl-C (after a token session: the message says what state the token is in)"
+  130  stopped by Ctrl-C (after a token session: the message says what state the token is in)"
     };
 }
 pub(crate) use exit_codes_help;
@@ -40,6 +41,8 @@ pub enum Exit {
     NoToken = 6,
     /// A verification or diagnosis did not match.
     Mismatch = 7,
+    /// Ctrl-C during a token session (noted, then the token's state was said).
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -64,6 +67,7 @@ mod tests {
             Exit::LinkLost,
             Exit::NoToken,
             Exit::Mismatch,
+            Exit::Interrupted,
         ] {
             let line = format!("\n  {}  ", e as u8);
             assert_eq!(help.matches(&line).count(), 1, "{e:?} in {help}");

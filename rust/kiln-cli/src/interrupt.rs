@@ -14,9 +14,6 @@ static DEFER: AtomicBool = AtomicBool::new(false);
 /// Set by Ctrl-C while deferred.
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 
-/// Exit status of a command ended by Ctrl-C (128 + SIGINT).
-pub const EXIT_INTERRUPTED: u8 = 130;
-
 /// Installs the handler (once, at start-up). Failure to install leaves the
 /// default behaviour (Ctrl-C ends the process), which is noted on stderr.
 pub fn install() {
@@ -26,7 +23,7 @@ pub fn install() {
             eprintln!("\nkiln: Ctrl-C noted: finishing what the token is doing, then stopping");
         } else {
             eprintln!();
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
+            std::process::exit(crate::exit::Exit::Interrupted as i32);
         }
     });
     if let Err(e) = installed {

@@ -37,10 +37,12 @@ pub struct UnknownModelArgs {
     pub key_file: Option<PathBuf>,
 }
 
-pub const WARNING: &str =
-    "WARNING: programming a token of unknown model. kiln tries the named key \
-once; if it is wrong the token may count a failed attempt, and some tokens lock for good after a \
-few. kiln assumes this token erases its seed whenever its clock is written.";
+/// Printed before a burn with `--allow-unknown-model`: the model is not known
+/// until the token is read, so it says what happens if it turns out unknown.
+pub const WARNING: &str = "WARNING: --allow-unknown-model: if this token's model is not in kiln's \
+table, kiln will try the named key on it once; if the key is wrong the token may count a failed \
+attempt, and some tokens lock for good after a few. kiln then assumes the token erases its seed \
+whenever its clock is written. (A known model is programmed with its own key as usual.)";
 
 impl UnknownModelArgs {
     /// The policy these options ask for, or why they cannot be used.

@@ -21,6 +21,7 @@ macro_rules! eprint {
     ($($arg:tt)*) => { $crate::stdio::stderr(format_args!($($arg)*), false) };
 }
 
+mod burn_checks;
 mod cmd_burn;
 mod cmd_codes;
 mod cmd_diagnose;
@@ -35,6 +36,13 @@ mod input;
 mod interrupt;
 mod keyopt;
 mod stdio;
+mod out;
+mod paste;
+#[cfg(feature = "pcsc")]
+mod pcsc_link;
+// Without the `pcsc` feature: no PC/SC library needed; readers say how to get them.
+#[cfg(not(feature = "pcsc"))]
+#[path = "pcsc_stub.rs"]
 mod pcsc_link;
 mod qr_in;
 mod reference;
@@ -115,7 +123,11 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    out::init(cli.json);
     interrupt::install();
     let ctx = Ctx { json: cli.json };
     let exit: Exit = match cli.cmd {
@@ -131,8 +143,28 @@ fn main() -> ExitCode {
     };
     // Ctrl-C during a token session was only noted (see `interrupt`); the
     // command has said what state the token is in.
-    if interrupt::requested() && exit != Exit::Ok {
-        return ExitCode::from(interrupt::EXIT_INTERRUPTED);
-    }
+    let exit = if interrupt::requested() && exit != Exit::Ok {
+        Exit::Interrupted
+    } else {
+        exit
+    };
+    out::finish(exit);
     exit.into()
+}
+
+/// clap could not parse the command line (or `--help`/`--version` was asked
+/// for): clap prints it; with `--json` on an error, the one object follows.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    let code = e.exit_code();
+    let json = std::env::args_os().skip(1).any(|a| a == "--json");
+    if json && e.use_stderr() {
+        out::init(true);
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        out::record(first.strip_prefix("error: ").unwrap_or(first));
+        out::finish(Exit::Usage);
+        return Exit::Usage.into();
+    }
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
 }

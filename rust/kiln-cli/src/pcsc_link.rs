@@ -133,6 +133,12 @@ fn snapshot(ctx: &Context, names: &[CString]) -> Result<Vec<ReaderInfo>, PcscErr
         .collect())
 }
 
+/// Whether the PC/SC service answers and has a reader: checked before a secret
+/// is asked for, so that nobody types a seed in vain.
+pub fn check_service() -> Result<(), PcscError> {
+    list().map(|_| ())
+}
+
 /// Every reader and whether a card is on it.
 pub fn list() -> Result<Vec<ReaderInfo>, PcscError> {
     let ctx = establish()?;
@@ -218,25 +224,50 @@ fn choose(
 }
 
 fn ask(readers: &[ReaderInfo], why: &str) -> Option<String> {
-    eprintln!("{why}. Which reader?");
+    ask_from(
+        readers,
+        why,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )
+}
+
+/// Lists the readers on `out` and reads a number from `input` until it names
+/// one; `None` at end of input or an empty answer.
+fn ask_from(
+    readers: &[ReaderInfo],
+    why: &str,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+) -> Option<String> {
+    let _ = writeln!(out, "{why}. Which reader?");
     for (i, r) in readers.iter().enumerate() {
-        eprintln!(
-            "  {}. {}{}",
-            i + 1,
-            r.name,
-            if r.card_present {
-                "  (token present)"
-            } else {
-                ""
-            }
-        );
+        let card = if r.card_present {
+            "  (token present)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {}. {}{card}", i + 1, r.name);
     }
-    eprint!("Reader number: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).ok()?;
-    let n: usize = line.trim().parse().ok()?;
-    readers.get(n.checked_sub(1)?).map(|r| r.name.clone())
+    loop {
+        let _ = write!(out, "Reader number (1 to {}): ", readers.len());
+        let _ = out.flush();
+        let mut line = String::new();
+        if input.read_line(&mut line).ok()? == 0 || line.trim().is_empty() {
+            return None;
+        }
+        let answer = line.trim();
+        match answer.parse::<usize>().ok().and_then(|n| n.checked_sub(1)) {
+            Some(i) if i < readers.len() => return readers.get(i).map(|r| r.name.clone()),
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "\"{answer}\" is not one of the numbers 1 to {}; type one of them (or press Enter to stop)",
+                    readers.len()
+                );
+            }
+        }
+    }
 }
 
 /// How waiting is shown: a spinner on a terminal, plain lines otherwise.
@@ -304,7 +335,7 @@ fn wait_for(
             let _ = std::io::stderr().flush();
             tick += 1;
         } else if !shown {
-            eprintln!("{message} (waiting up to {} s)", wait.as_secs());
+            eprintln!("{message} (waiting up to {} s)", whole_secs(wait));
         }
         shown = true;
     };
@@ -314,6 +345,12 @@ fn wait_for(
         let _ = std::io::stderr().flush();
     }
     done
+}
+
+/// Seconds for the user, rounded up: a wait of 59.98 s (what is left of
+/// `--wait 60` a moment after starting) is "60 s", and 0.9 s is "1 s".
+fn whole_secs(d: Duration) -> u128 {
+    d.as_millis().div_ceil(1000)
 }
 
 fn present(st: State) -> bool {
@@ -569,6 +606,38 @@ mod tests {
             choose(&one, None, false).ok().as_deref(),
             Some("OMNIKEY 5427 CK")
         );
+    }
+
+    #[test]
+    fn a_wrong_reader_number_asks_again() {
+        let readers = [r("A", false), r("B", true)];
+        let mut out = Vec::new();
+        let mut input: &[u8] = b"7\nzwei\n0\n2\n";
+        let got = ask_from(&readers, "2 readers", &mut input, &mut out);
+        assert_eq!(got.as_deref(), Some("B"));
+        let shown = String::from_utf8_lossy(&out);
+        assert_eq!(
+            shown.matches("Reader number (1 to 2): ").count(),
+            4,
+            "{shown}"
+        );
+        assert!(
+            shown.contains("\"7\" is not one of the numbers 1 to 2"),
+            "{shown}"
+        );
+        // End of input or an empty line stops without a choice.
+        let mut eof: &[u8] = b"9\n";
+        assert_eq!(ask_from(&readers, "x", &mut eof, &mut Vec::new()), None);
+        let mut empty: &[u8] = b"\n2\n";
+        assert_eq!(ask_from(&readers, "x", &mut empty, &mut Vec::new()), None);
+    }
+
+    #[test]
+    fn waits_are_shown_in_whole_seconds_rounded_up() {
+        assert_eq!(whole_secs(Duration::from_millis(59_987)), 60);
+        assert_eq!(whole_secs(Duration::from_millis(999)), 1);
+        assert_eq!(whole_secs(Duration::from_secs(60)), 60);
+        assert_eq!(whole_secs(Duration::ZERO), 0);
     }
 
     #[test]

@@ -53,9 +53,9 @@ pub struct SeedOpts {
     pub digits: Option<u32>,
 }
 
-/// Prints a plain-language error on stderr.
+/// Prints a plain-language error on stderr (and keeps it for the JSON `error`).
 pub fn fail(msg: impl std::fmt::Display) {
-    eprintln!("kiln: {msg}");
+    crate::out::error(msg);
 }
 
 /// Reads stdin (or the hidden prompt) and maps input errors to exit codes.
@@ -74,12 +74,21 @@ pub fn load_spec(opts: &SeedOpts) -> Result<SeedSpec, Exit> {
     load_spec_from(&read_input()?, opts)
 }
 
-/// Settles an already-read seed text (e.g. a decoded QR payload) to one [`SeedSpec`].
+/// Settles an already-read seed text (e.g. a decoded QR payload) to one
+/// [`SeedSpec`] with the user's overrides applied.
 pub fn load_spec_from(
     text: &kiln_core::secret::SecretString,
     opts: &SeedOpts,
 ) -> Result<SeedSpec, Exit> {
-    let mut spec = match parse_input(text.expose()) {
+    let mut spec = settle(text, opts)?;
+    spec.override_params(opts.algorithm, opts.digits, opts.period);
+    Ok(spec)
+}
+
+/// Settles a seed text to one [`SeedSpec`] as the input states it (Base32 or
+/// Hex, which export account), without the overrides.
+pub fn settle(text: &kiln_core::secret::SecretString, opts: &SeedOpts) -> Result<SeedSpec, Exit> {
+    let spec = match parse_input(text.expose()) {
         SeedInput::Totp(spec) => spec,
         SeedInput::Ambiguous(amb) => match opts.encoding {
             Some(e) => amb.resolve(e.into()),
@@ -106,20 +115,62 @@ pub fn load_spec_from(
                     return Err(Exit::Usage);
                 }
                 None => {
-                    fail(format_args!(
-                        "this is a Google Authenticator export with {n} account(s); choose one with --account N (kiln inspect lists them)"
-                    ));
-                    return Err(Exit::InputRefused);
+                    let burnable: Vec<usize> = (0..n)
+                        .filter(|&i| batch.accounts.get(i).is_some_and(|a| a.burnable()))
+                        .collect();
+                    let pick = match burnable.as_slice() {
+                        _ if n == 1 => 0,
+                        [only] => *only,
+                        _ => {
+                            fail(format_args!(
+                                "this is a Google Authenticator export with {n} accounts and {} of them can go on a token; \
+                                 choose one with --account N (kiln inspect lists them)",
+                                burnable.len()
+                            ));
+                            return Err(Exit::InputRefused);
+                        }
+                    };
+                    let Some(a) = batch.accounts.into_iter().nth(pick) else {
+                        return Err(Exit::Failure);
+                    };
+                    if n > 1 {
+                        eprintln!(
+                            "kiln: note: this export holds {n} accounts and only account {} ({}) can go on a token: using it",
+                            pick + 1,
+                            a.spec.display_name()
+                        );
+                    }
+                    a.spec
                 }
             }
         }
         SeedInput::Refused(r) => {
-            fail(r);
+            match crate::paste::mistake(text.expose()) {
+                Some(fix) => fail(format_args!("not accepted: {fix}")),
+                None => fail(r),
+            }
             return Err(Exit::InputRefused);
         }
     };
-    spec.override_params(opts.algorithm, opts.digits, opts.period);
     Ok(spec)
+}
+
+/// A seed's problem in the user's terms: a setting the user gave with an option
+/// is named as that option, not as what "the service asks for".
+pub fn problem_text(p: &kiln_core::seed::Problem, opts: &SeedOpts) -> String {
+    use kiln_core::seed::Problem;
+    match p {
+        Problem::Digits { digits } if opts.digits.is_some() => {
+            format!("--digits {digits}: these tokens always show 6-digit codes")
+        }
+        Problem::Period { seconds } if opts.period.is_some() => {
+            format!("--period {seconds}: these tokens can only do a 30 s or 60 s time step")
+        }
+        Problem::Algorithm { name } if opts.algorithm.is_some() => {
+            format!("--algorithm {name}: these tokens can only do SHA1 or SHA256")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The current Unix time, or `at` when given.

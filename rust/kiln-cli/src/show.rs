@@ -2,7 +2,7 @@
 
 use crate::exit::Exit;
 use kiln_core::params::TokenConfig;
-use kiln_core::session::{Exchange, Failure, FailureKind, TokenReading};
+use kiln_core::session::{Exchange, Failure, FailureKind, TokenReading, TokenState};
 use kiln_core::time::UnixMicros;
 use serde_json::{json, Value};
 
@@ -50,11 +50,17 @@ pub fn config_json(c: &TokenConfig) -> Value {
     })
 }
 
-/// The lines describing one reading.
-pub fn reading_text(r: &TokenReading) -> String {
+/// The lines describing one reading. `programmed`: the token was just burned
+/// (an unknown model then was programmed by choice, not read-only).
+pub fn reading_text(r: &TokenReading, programmed: bool) -> String {
     let model = match r.model {
         kiln_core::proto::Model::Known(m) => {
             format!("{} {} — {}", m.vendor, m.name, m.sync)
+        }
+        kiln_core::proto::Model::Unknown if programmed => {
+            "unknown model (serial prefix not in kiln's model table) — programmed with the key you \
+             chose (--allow-unknown-model); treated as erasing its seed on a clock write"
+                .into()
         }
         kiln_core::proto::Model::Unknown => {
             "unknown model — read-only (serial prefix not in kiln's model table)".into()
@@ -173,12 +179,42 @@ fn ms(us: UnixMicros) -> i64 {
     (us + 500) / 1000
 }
 
+/// The token's state after a failed session, as a documented word
+/// (docs/cli-json.md), with its flags as separate keys.
+pub fn token_state_json(t: TokenState) -> (&'static str, Option<bool>, Option<bool>) {
+    // (word, erases_seed, seed_erased)
+    match t {
+        TokenState::Unchanged => ("unchanged", None, None),
+        TokenState::ConfigUncertain { erases_seed } => {
+            ("config_uncertain", Some(erases_seed), None)
+        }
+        TokenState::SeedErased => ("seed_erased", None, Some(true)),
+        TokenState::OldSeedNewSettings => ("old_seed_new_settings", None, Some(false)),
+        TokenState::SeedUncertain { seed_erased } => ("seed_uncertain", None, Some(seed_erased)),
+        TokenState::Written => ("written", None, None),
+    }
+}
+
+/// The failure kind as a documented word.
+pub fn kind_word(k: FailureKind) -> &'static str {
+    match k {
+        FailureKind::LinkLost => "link_lost",
+        FailureKind::Refused => "refused",
+        FailureKind::Garbled => "garbled",
+        FailureKind::Policy => "policy",
+        FailureKind::Caller => "caller",
+    }
+}
+
 pub fn failure_json(f: &Failure) -> Value {
+    let (state, erases_seed, seed_erased) = token_state_json(f.token);
     json!({
-        "error": f.error.to_string(),
+        "error": f.to_string(),
         "advice": f.advice(),
-        "token_state": format!("{:?}", f.token),
-        "kind": format!("{:?}", f.kind()),
+        "token_state": state,
+        "erases_seed": erases_seed,
+        "seed_erased": seed_erased,
+        "kind": kind_word(f.kind()),
         "serial": f.serial.as_ref().map(ToString::to_string),
         "model": f.model.map(|m| m.name()),
         "resume_serial": f.resume.as_ref().map(|r| r.serial().to_string()),
@@ -203,50 +239,10 @@ pub fn failure_exit(f: &Failure) -> Exit {
     }
 }
 
-/// The keys every `--json` object has (scripts may rely on them): missing ones
-/// are added as `null` (`synced`: `false`).
-pub const CONTRACT_KEYS: [&str; 9] = [
-    "serial",
-    "model",
-    "token_time",
-    "drift_ms",
-    "synced",
-    "algorithm",
-    "period",
-    "ok",
-    "error",
-];
-
-/// Adds the [`CONTRACT_KEYS`] a JSON object lacks. `token_time` is filled
-/// from `token_clock` when present.
-pub fn contract_keys(v: &mut Value) {
-    if let Value::Object(m) = v {
-        if !m.contains_key("token_time") {
-            if let Some(t) = m.get("token_clock").cloned() {
-                m.insert("token_time".into(), t);
-            }
-        }
-        for k in CONTRACT_KEYS {
-            if !m.contains_key(k) {
-                let fill = if k == "synced" {
-                    json!(false)
-                } else {
-                    Value::Null
-                };
-                m.insert(k.into(), fill);
-            }
-        }
-    }
-}
-
-/// In `--json` mode, the one stdout object for a command that stopped before
-/// reaching a token (the details went to stderr).
-pub fn json_refusal(json: bool, error: &str, exit: Exit) -> Exit {
-    if json {
-        let mut v = json!({ "ok": false, "error": error, "exit_code": exit as u8 });
-        contract_keys(&mut v);
-        println!("{v}");
-    }
+/// A command that stopped before reaching a token: `msg` on stderr (and as the
+/// JSON `error`), and the exit code to return.
+pub fn refuse(msg: &str, exit: Exit) -> Exit {
+    crate::out::error(msg);
     exit
 }
 

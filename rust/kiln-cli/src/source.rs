@@ -34,11 +34,11 @@ impl SourceArgs {
     pub fn read(&self) -> Result<SecretString, Exit> {
         if let Some(path) = &self.qr_file {
             let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| {
-                eprintln!("kiln: cannot read {}: {e}", path.display());
+                crate::out::error(format_args!("cannot read {}: {e}", path.display()));
                 Exit::InputRefused
             })?);
             let found = crate::qr_in::decode_file(&bytes).map_err(|e| {
-                eprintln!("kiln: {}: {e}", path.display());
+                crate::out::error(format_args!("{}: {e}", path.display()));
                 Exit::InputRefused
             })?;
             let unreadable = found.unreadable.map(|s| crate::qr_in::advice(&s, false));
@@ -46,7 +46,7 @@ impl SourceArgs {
         }
         if self.qr_screen {
             let found = crate::qr_in::decode_screens().map_err(|e| {
-                eprintln!("kiln: --qr-screen: {e}");
+                crate::out::error(format_args!("--qr-screen: {e}"));
                 Exit::InputRefused
             })?;
             let unreadable = found.unreadable.map(|s| crate::qr_in::advice(&s, true));
@@ -94,18 +94,18 @@ fn pick(
         }
         None if n == 0 => {
             match unreadable {
-                Some(advice) => {
-                    eprintln!("kiln: a QR code is in {whence} but cannot be read: {advice}")
-                }
-                None => eprintln!("kiln: no QR code found in {whence}"),
+                Some(advice) => crate::out::error(format_args!(
+                    "a QR code is in {whence} but cannot be read: {advice}"
+                )),
+                None => crate::out::error(format_args!("no QR code found in {whence}")),
             }
             Err(Exit::InputRefused)
         }
         None => {
-            eprintln!(
-                "kiln: {n} QR codes found in {whence} and {links} of them are authenticator links; \
+            crate::out::error(format_args!(
+                "{n} QR codes found in {whence} and {links} of them are authenticator links; \
                  crop the image (or close other windows) so only the service's QR code shows"
-            );
+            ));
             Err(Exit::InputRefused)
         }
     }

@@ -170,8 +170,23 @@ fn bad_input_is_refused_before_any_token_contact() {
         "{out}"
     );
     assert!(!out.contains("GET INFO"), "{out}");
-    let o = kiln(&["burn", "--sim", "--algorithm", "SHA512"], SEED_B32);
-    assert_eq!(o.status.code(), Some(3));
+    // Option values these tokens cannot take are usage errors (exit 2), like clap's.
+    for bad in [
+        &["--algorithm", "SHA512"][..],
+        &["--display-timeout", "45"],
+        &["--period", "45"],
+        &["--digits", "9"],
+    ] {
+        let args: Vec<&str> = ["burn", "--sim"].iter().chain(bad).copied().collect();
+        let o = kiln(&args, SEED_B32);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", text(&o));
+        assert!(
+            text(&o).contains(&format!("kiln: {} {}:", bad[0], bad[1])),
+            "{}",
+            text(&o)
+        );
+        assert!(!text(&o).contains("this service asks"), "{}", text(&o));
+    }
     let o = kiln(
         &["burn", "--sim"],
         &format!("otpauth://totp/x?secret={SEED_B32}&digits=8"),

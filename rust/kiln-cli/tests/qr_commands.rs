@@ -39,9 +39,17 @@ fn decode_prints_issuer_and_account_but_never_the_secret() {
     let (code, out, _) = kiln(&["--json", "qr", "decode", &f]);
     assert_eq!(code, 0);
     assert!(!out.contains(SECRET));
-    let v: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(v["files"][0]["codes"][0]["issuer"], "Example Co");
-    assert_eq!(v["files"][0]["codes"][0]["kind"], "totp");
+    // One object for the file, then the run's summary.
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let v = &lines[0];
+    assert_eq!(v["codes"][0]["issuer"], "Example Co");
+    assert_eq!(v["codes"][0]["kind"], "totp");
+    assert_eq!(lines[1]["summary"], true);
+    assert_eq!(lines[1]["exit_code"], 0);
 }
 
 #[test]
@@ -102,16 +110,16 @@ fn a_visible_code_that_cannot_be_read_is_named_with_advice() {
 
     let (code, out, err) = kiln(&["--json", "qr", "decode", &data("tiny-damaged-qr.png")]);
     assert_eq!(code, 3, "{out}{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
-    let u = &v["files"][0]["unreadable"];
+    let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let u = &v["unreadable"];
     assert_eq!(u["advice"], "move_closer", "{out}");
     let px = u["module_px"].as_f64().unwrap();
     assert!((1.5..=2.5).contains(&px), "{px}");
 
     // a readable code carries no advice
     let (_, out, _) = kiln(&["--json", "qr", "decode", &fixture()]);
-    let v: Value = serde_json::from_str(&out).unwrap();
-    assert!(v["files"][0]["unreadable"].is_null(), "{out}");
+    let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert!(v["unreadable"].is_null(), "{out}");
 }
 
 #[test]

@@ -293,10 +293,33 @@ fn codes_need_a_single_seed() {
     let a = data_encoding::BASE32_NOPAD
         .decode(RFC_B32.as_bytes())
         .unwrap();
-    let link = export_link(&[(&a, "alice", "Example", 2)]);
-    let run = kiln(&["codes", "--at", "59"], link.clone());
+    // Two accounts that can both go on a token: kiln asks which.
+    let two = export_link(&[(&a, "alice", "Example", 2), (&a, "bob", "Example", 2)]);
+    let run = kiln(&["codes", "--at", "59"], two.clone());
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("--account"), "{}", run.stderr);
+    // Only one of them can (the other is counter-based): it is taken, and named.
+    let one_burnable = export_link(&[(&a, "hotp-user", "Example", 1), (&a, "alice", "Example", 2)]);
+    for cmd in [&["codes", "--at", "59"][..], &["burn", "--sim"]] {
+        let run = kiln(cmd, one_burnable.clone());
+        assert_eq!(run.code, 0, "{cmd:?}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("287082") || cmd[0] == "burn",
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stderr
+                .contains("only account 2 (Example (alice)) can go on a token: using it"),
+            "{}",
+            run.stderr
+        );
+    }
+    // A single account needs no --account.
+    let link = export_link(&[(&a, "alice", "Example", 2)]);
+    let run = kiln(&["codes", "--at", "59"], link.clone());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("287082"));
     let run = kiln(&["codes", "--at", "59", "--account", "1"], link.clone());
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("287082"));
@@ -367,4 +390,77 @@ fn kiln_help(args: &[&str], want: &str) {
         .assert()
         .success()
         .stdout(predicate::str::contains(want));
+}
+
+/// Common paste mistakes are named with what to fix (text and `--json`), by
+/// every command that reads a seed, and the seed is never echoed.
+#[test]
+fn paste_mistakes_say_what_to_fix() {
+    let link = format!("otpauth://totp/GitHub:octocat?secret={GITHUB_SECRET}&issuer=GitHub");
+    let cases = [
+        (format!("'{link}'"), "inside quote marks"),
+        (link.replace("otpauth://", "otpauth:/"), "two slashes"),
+        (link.replace('?', "&"), "no `?`"),
+        (
+            link.replace("secret=", "secert="),
+            "`secert=` where `secret=` belongs",
+        ),
+    ];
+    for (input, want) in &cases {
+        for cmd in [&["inspect"][..], &["codes"], &["burn", "--sim"]] {
+            let run = kiln(cmd, input.as_str());
+            assert_eq!(run.code, 3, "{cmd:?} {input}: {}", run.stderr);
+            assert!(run.stderr.contains(want), "{cmd:?} {input}: {}", run.stderr);
+            assert_no_secret(&run, GITHUB_SECRET);
+        }
+        let run = kiln(&["--json", "inspect"], input.as_str());
+        assert!(
+            json(&run)["error"].as_str().unwrap().contains(want),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_code_typed_as_a_seed_is_named_with_the_right_article() {
+    let run = kiln(&["inspect"], "12345678");
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("this looks like an 8-digit one-time code"),
+        "{}",
+        run.stderr
+    );
+    let run = kiln(&["inspect"], "123 456");
+    assert!(
+        run.stderr
+            .contains("this looks like a 6-digit one-time code"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A setting the user typed is named as the user's option, not as the service's wish.
+#[test]
+fn options_the_user_gave_are_not_blamed_on_the_service() {
+    let run = kiln(&["codes", "--digits", "8", "--at", "59"], RFC_B32);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("this service asks"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--digits 8: these tokens always show 6-digit codes"),
+        "{}",
+        run.stderr
+    );
+    // From a link, the service did ask for it.
+    let run = kiln(
+        &["codes", "--at", "59"],
+        format!("otpauth://totp/A:b?secret={RFC_B32}&digits=8"),
+    );
+    assert!(
+        run.stderr.contains("this service asks for 8-digit codes"),
+        "{}",
+        run.stderr
+    );
 }

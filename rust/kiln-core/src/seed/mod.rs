@@ -653,7 +653,9 @@ impl fmt::Display for Refusal {
             }
             Refusal::LooksLikeCode { digits } => write!(
                 f,
-                "this looks like a {digits}-digit one-time code, not a seed — enter the secret key the service shows (usually 16 or 32 letters and digits)"
+                "this looks like {} {digits}-digit one-time code, not a seed — enter the secret key the service shows (usually 16 or 32 letters and digits)",
+                // "an 8-digit", "an 11-digit", "an 18-digit": said with a vowel sound.
+                if matches!(digits, 8 | 11 | 18) || (80..90).contains(digits) { "an" } else { "a" }
             ),
             Refusal::MalformedExport { detail } => write!(
                 f,
