@@ -3,6 +3,8 @@
 //! Each subcommand lives in its own module with an `Args` struct and a `run`
 //! function returning an [`exit::Exit`]; this file only dispatches.
 
+mod argv_guard;
+mod bounds;
 mod cmd_burn;
 mod cmd_codes;
 mod cmd_diagnose;
@@ -95,6 +97,11 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // Before clap, which would quote a seed given as an argument back in its error.
+    if let Some(msg) = argv_guard::check(&std::env::args_os().collect::<Vec<_>>()) {
+        eprintln!("kiln: {msg}");
+        return Exit::Usage.into();
+    }
     let cli = Cli::parse();
     let ctx = Ctx { json: cli.json };
     let exit: Exit = match cli.cmd {
