@@ -73,6 +73,18 @@ impl SeedInput {
             SeedInput::Refused(_) => "refused",
         }
     }
+
+    /// Whether this input can go on a token as it is: a burnable seed, or an
+    /// export with at least one burnable account. Refusals and ambiguous text
+    /// (Base32 or Hex still to choose) cannot. The CLI's exit status follows it
+    /// (`kiln inspect`, `kiln qr decode`: 0 when true, 3 when not).
+    pub fn is_burnable(&self) -> bool {
+        match self {
+            SeedInput::Totp(s) => s.is_burnable(),
+            SeedInput::Migration(b) => b.burnable_count() > 0,
+            SeedInput::Ambiguous(_) | SeedInput::Refused(_) => false,
+        }
+    }
 }
 
 /// Reads any text a user can bring: an `otpauth://` link, an
