@@ -133,6 +133,40 @@ fn parsing_typed_base32_leaves_no_copy() {
 }
 
 #[test]
+fn parsing_an_export_leaves_no_copy_of_its_seeds() {
+    use base64::Engine as _;
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let b32 = base32();
+    set_needles(&b32);
+    // MigrationPayload { otp_parameters { secret, name, issuer, SHA1, six, TOTP }, version 1, batch_size 1 }
+    let mut params = Zeroizing::new(Vec::with_capacity(256));
+    params.extend_from_slice(&[0x0A, SEED.len() as u8]);
+    params.extend_from_slice(&SEED);
+    params.extend_from_slice(&[0x12, 10]);
+    params.extend_from_slice(b"ACME:alice");
+    params.extend_from_slice(&[0x1A, 4]);
+    params.extend_from_slice(b"ACME");
+    params.extend_from_slice(&[0x20, 1, 0x28, 1, 0x30, 2]);
+    let mut payload = Zeroizing::new(Vec::with_capacity(256));
+    payload.extend_from_slice(&[0x0A, params.len() as u8]);
+    payload.extend_from_slice(&params);
+    payload.extend_from_slice(&[0x10, 1, 0x18, 1]);
+    let mut b64 = Zeroizing::new(String::with_capacity(512));
+    base64::engine::general_purpose::STANDARD.encode_string(&*payload, &mut b64);
+    let mut link = zeroizing(&["otpauth-migration://offline?data="]);
+    for c in b64.chars() {
+        match c {
+            '+' => link.push_str("%2B"),
+            '/' => link.push_str("%2F"),
+            '=' => link.push_str("%3D"),
+            c => link.push(c),
+        }
+    }
+    assert!(matches!(parse_input(&link), SeedInput::Migration(_)));
+    assert_eq!(freed_copies(&link), 0);
+}
+
+#[test]
 fn the_scan_finds_a_copy_that_was_not_zeroized() {
     // The detector itself: a plain String holding the secret, freed, is a hit.
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
