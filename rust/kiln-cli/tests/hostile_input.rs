@@ -153,6 +153,23 @@ fn a_rejected_key_is_never_echoed() {
         assert!(!run.stdout.contains(key), "{}", run.stdout);
         assert!(run.stderr.contains("--key"), "{}", run.stderr);
     }
+    // Usage errors about --key (clap's) show its placeholder, not the value.
+    for args in [
+        vec!["burn", "--sim", "--key", "my-secret-key-42"],
+        vec![
+            "burn",
+            "--sim",
+            "--allow-unknown-model",
+            "--key",
+            "my-secret-key-42",
+            "--key",
+            "x",
+        ],
+    ] {
+        let run = kiln(&args, "JBSWY3DPEHPK3PXP");
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(!run.stderr.contains("my-secret-key-42"), "{}", run.stderr);
+    }
 }
 
 #[test]
