@@ -18,7 +18,7 @@ use serde_json::json;
 )]
 pub struct Args {
     /// Compute the codes for this Unix time (seconds) instead of now.
-    #[arg(long, value_name = "UNIX")]
+    #[arg(long, value_name = "UNIX", value_parser = crate::bounds::unix())]
     at: Option<u64>,
 
     #[command(flatten)]

@@ -24,7 +24,7 @@ pub struct Args {
     code: String,
 
     /// Diagnose as of this Unix time (seconds) instead of now.
-    #[arg(long, value_name = "UNIX")]
+    #[arg(long, value_name = "UNIX", value_parser = crate::bounds::unix())]
     at: Option<u64>,
 
     #[command(flatten)]

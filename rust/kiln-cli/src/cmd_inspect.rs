@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 /// Reads one otpauth:// link, Google Authenticator export link
 /// (otpauth-migration://), or Base32/Hex seed from standard input (or a hidden
 /// prompt). Prints the issuer, account, settings, seed length and a short
-/// fingerprint (first and last 4 Base32 characters) to compare with the service's
-/// setup page. The seed itself is never printed.
+/// fingerprint (4 characters of a hash of the seed: tells seeds apart, reveals at
+/// most 20 bits). The seed itself is never printed.
 ///
 /// Exit status: 0 if it can go on a token (for an export: at least one account),
 /// 3 if not (the reasons are printed).

@@ -50,16 +50,20 @@ struct FileResult {
     unreadable: Option<kiln_qr::Sighting>,
 }
 
-fn decode_file(path: &PathBuf) -> FileResult {
-    let bytes = match std::fs::read(path) {
+fn decode_file(path: &std::path::Path) -> FileResult {
+    let bytes = match crate::qr_in::read_image(path) {
         Ok(b) => b,
         Err(e) => {
+            let code = match e {
+                crate::qr_in::ImageReadError::Io(_) => Exit::Failure,
+                crate::qr_in::ImageReadError::TooLarge => Exit::InputRefused,
+            };
             return FileResult {
                 payloads: Vec::new(),
                 decode_ms: 0.0,
                 unreadable: None,
-                error: Some((Exit::Failure, format!("cannot read the file: {e}"))),
-            }
+                error: Some((code, e.to_string())),
+            };
         }
     };
     let mut luma = match kiln_qr::load_luma(&bytes) {
@@ -142,6 +146,19 @@ fn decode(args: DecodeArgs, ctx: crate::Ctx) -> Exit {
                 Exit::InputRefused,
                 Some(format!("{shown}: no QR code found")),
             ),
+            // The rule of `kiln inspect`: 3 unless a code can go on a token
+            // (only refused payloads such as Wi-Fi settings, or none burnable).
+            (None, _, false)
+                if !r
+                    .payloads
+                    .iter()
+                    .any(|p| parse_input(p.expose()).is_burnable()) =>
+            {
+                (
+                    Exit::InputRefused,
+                    Some(format!("{shown}: no code in it can go on a token")),
+                )
+            }
             (None, _, false) => (Exit::Ok, None),
         };
         worst = worse(worst, code);

@@ -48,7 +48,7 @@ pub struct Args {
     pub algorithm: Option<Algorithm>,
 
     /// The token's time step in seconds: 30 or 60 (default: remembered).
-    #[arg(long, value_name = "30|60")]
+    #[arg(long, value_name = "30|60", value_parser = crate::bounds::period())]
     pub period: Option<u64>,
 
     /// Display auto-off in seconds: 15, 30, 60 or 120 (default: remembered, else 30).

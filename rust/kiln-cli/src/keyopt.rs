@@ -54,13 +54,18 @@ impl UnknownModelArgs {
             (Some("default" | "family-default"), None) => {
                 Ok(UnknownModelPolicy::Program(KeyChoice::FamilyDefault))
             }
+            // The value is never repeated: it may be a real key.
             (Some(other), _) => Err(if other.len() >= 16 && other.chars().all(|c| c.is_ascii_hexdigit()) {
                 "--key takes only `default`: a key on the command line is visible to other users and \
                  stays in shell history; write it (32 hex digits) to a file readable only by you and \
                  use --key-file PATH"
                     .to_owned()
             } else {
-                format!("--key {other:?} is not understood: use --key default or --key-file PATH")
+                format!(
+                    "the --key value ({} characters, not shown) is not understood: use --key default or \
+                     --key-file PATH (if it was a key, it is now in your shell history)",
+                    other.chars().count()
+                )
             }),
             (None, Some(path)) => {
                 let text = zeroize::Zeroizing::new(
@@ -109,6 +114,20 @@ mod tests {
             e.contains("--key-file") && e.contains("shell history"),
             "{e}"
         );
+        // A value that is not `default` is never echoed, whatever its shape.
+        for secret in [
+            "8AD2-0688-3CA3",
+            "zz-not-a-key",
+            "8ad206883ca36948 2ab27182b6e83224",
+        ] {
+            let e = args(true, Some(secret), None)
+                .policy()
+                .err()
+                .unwrap_or_default();
+            assert!(!e.is_empty());
+            assert!(!e.contains(secret), "{e}");
+            assert!(!e.contains("8AD2") && !e.contains("8ad2"), "{e}");
+        }
         assert!(args(true, None, None).policy().is_err());
         let missing = args(true, None, Some(PathBuf::from("/nonexistent/kiln-key")));
         assert!(missing

@@ -21,6 +21,8 @@ macro_rules! eprint {
     ($($arg:tt)*) => { $crate::stdio::stderr(format_args!($($arg)*), false) };
 }
 
+mod argv_guard;
+mod bounds;
 mod burn_checks;
 mod cmd_burn;
 mod cmd_codes;
@@ -123,6 +125,14 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // Before clap, which would quote a seed given as an argument back in its error.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(msg) = argv_guard::check(&args) {
+        out::init(args.iter().skip(1).any(|a| a == "--json"));
+        out::error(msg);
+        out::finish(Exit::Usage);
+        return Exit::Usage.into();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),

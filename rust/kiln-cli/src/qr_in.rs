@@ -25,6 +25,56 @@ impl Found {
     }
 }
 
+/// Largest image file read (a screenshot of a setup page is a few MB; the
+/// decoder also refuses images over `kiln_qr::MAX_PIXELS` pixels).
+pub const MAX_IMAGE_BYTES: usize = 64 << 20;
+
+/// Why an image file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageReadError {
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(
+        "the file is larger than {} MiB; a QR code screenshot is far smaller: crop it or save a smaller image",
+        MAX_IMAGE_BYTES >> 20
+    )]
+    TooLarge,
+}
+
+/// Reads an image file, at most [`MAX_IMAGE_BYTES`], into one zeroizing buffer
+/// (the image may show a seed). A device or pipe (`/dev/zero`) stops at the cap.
+pub fn read_image(path: &std::path::Path) -> Result<zeroize::Zeroizing<Vec<u8>>, ImageReadError> {
+    read_image_capped(path, MAX_IMAGE_BYTES)
+}
+
+fn read_image_capped(
+    path: &std::path::Path,
+    max: usize,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, ImageReadError> {
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    // A regular file says its size: refuse a large one unread, and allocate only
+    // what a small one needs.
+    let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    if meta.is_file() && size > max {
+        return Err(ImageReadError::TooLarge);
+    }
+    let want = if meta.is_file() { size } else { max };
+    match crate::input::read_capped(&mut file, want) {
+        Ok(bytes) => Ok(bytes),
+        // A regular file that grew past its stated size is read again with the cap.
+        Err(crate::input::InputError::TooLarge) if want < max => {
+            let mut file = std::fs::File::open(path)?;
+            crate::input::read_capped(&mut file, max).map_err(|e| match e {
+                crate::input::InputError::Io(e) => ImageReadError::Io(e),
+                _ => ImageReadError::TooLarge,
+            })
+        }
+        Err(crate::input::InputError::Io(e)) => Err(ImageReadError::Io(e)),
+        Err(_) => Err(ImageReadError::TooLarge),
+    }
+}
+
 /// An 8-bit luma plane, scanned with the file budget, then wiped.
 fn scan_plane(mut luma: Vec<u8>, width: u32, height: u32, found: &mut Found) -> Result<(), String> {
     let r = kiln_qr::scan_luma(&luma, width, height, width, Some(kiln_qr::FILE_BUDGET));
@@ -91,5 +141,41 @@ pub fn advice_key(s: &Sighting) -> &'static str {
     match s.hint() {
         Hint::MoveCloser => "move_closer",
         Hint::HoldSteady => "hold_steady",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_reads_stop_at_the_cap() {
+        // An endless device is cut off at the cap, not read until memory runs out.
+        let dev = std::path::Path::new("/dev/zero");
+        if dev.exists() {
+            let e = read_image_capped(dev, 4096).unwrap_err();
+            assert!(matches!(e, ImageReadError::TooLarge), "{e}");
+        }
+        let dir = std::env::temp_dir().join(format!("kiln-img-cap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.png");
+        std::fs::write(&big, vec![0u8; 5000]).unwrap();
+        assert!(matches!(
+            read_image_capped(&big, 4096).unwrap_err(),
+            ImageReadError::TooLarge
+        ));
+        let small = dir.join("small.png");
+        std::fs::write(&small, b"not really a png").unwrap();
+        let bytes = read_image_capped(&small, 4096).unwrap();
+        assert_eq!(&bytes[..], b"not really a png");
+        assert!(read_image(&dir.join("missing.png"))
+            .unwrap_err()
+            .to_string()
+            .starts_with("cannot read the file"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(ImageReadError::TooLarge
+            .to_string()
+            .contains("larger than 64 MiB"));
     }
 }

@@ -45,7 +45,7 @@ pub struct SeedOpts {
     pub algorithm: Option<Algorithm>,
 
     /// Use this time step in seconds instead of what the link says (usually 30 or 60).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = crate::bounds::period())]
     pub period: Option<u64>,
 
     /// Use this many digits instead of what the link says (6 to 8).

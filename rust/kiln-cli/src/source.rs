@@ -33,10 +33,10 @@ impl SourceArgs {
     /// The seed text from the chosen source (stdin/prompt when no QR option).
     pub fn read(&self) -> Result<SecretString, Exit> {
         if let Some(path) = &self.qr_file {
-            let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| {
-                crate::out::error(format_args!("cannot read {}: {e}", path.display()));
+            let bytes = crate::qr_in::read_image(path).map_err(|e| {
+                crate::out::error(format_args!("{}: {e}", path.display()));
                 Exit::InputRefused
-            })?);
+            })?;
             let found = crate::qr_in::decode_file(&bytes).map_err(|e| {
                 crate::out::error(format_args!("{}: {e}", path.display()));
                 Exit::InputRefused

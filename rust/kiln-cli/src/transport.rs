@@ -15,7 +15,7 @@ pub struct TransportArgs {
     pub reader: Option<String>,
 
     /// How long to wait for the token to be placed on the reader, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = crate::bounds::wait())]
     pub wait: u64,
 
     /// Talk to a simulated token instead of a reader (virtual time: instant and
@@ -38,7 +38,8 @@ pub struct TransportArgs {
         help_heading = "Simulated token (testing)",
         value_name = "SECONDS",
         default_value_t = 0.0,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = crate::bounds::sim_offset
     )]
     pub sim_offset: f64,
 
@@ -48,7 +49,8 @@ pub struct TransportArgs {
         help_heading = "Simulated token (testing)",
         value_name = "PPM",
         default_value_t = 0.0,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = crate::bounds::sim_drift
     )]
     pub sim_drift: f64,
 
@@ -61,7 +63,8 @@ pub struct TransportArgs {
         long,
         help_heading = "Simulated token (testing)",
         value_name = "MS",
-        default_value_t = 20
+        default_value_t = 20,
+        value_parser = crate::bounds::rtt_ms()
     )]
     pub sim_rtt_ms: u32,
 

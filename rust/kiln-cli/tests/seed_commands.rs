@@ -58,6 +58,19 @@ fn assert_no_secret(run: &Run, secret_b32: &str) {
     }
 }
 
+/// A fingerprint is 4 Base32 characters of a hash (20 bits), none of the seed's text.
+fn assert_hash_fingerprint(fp: &Value, secret_b32: &str) {
+    let fp = fp.as_str().unwrap();
+    assert_eq!(fp.len(), 4, "{fp}");
+    assert!(
+        fp.chars()
+            .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)),
+        "{fp}"
+    );
+    assert!(!secret_b32.contains(fp), "{fp} is part of the seed");
+    assert!(!fp.contains('…'), "{fp}");
+}
+
 fn json(run: &Run) -> Value {
     serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
@@ -97,14 +110,24 @@ fn inspect_text_describes_a_link() {
         "GitHub (octocat)",
         "SHA1",
         "30 s",
-        "80 bits",
-        "UVG4…23IT",
+        "80 bits, fingerprint ",
         "burnable     yes",
         "only 80 bits",
     ] {
         assert!(run.stdout.contains(want), "{want}: {}", run.stdout);
     }
     assert_no_secret(&run, GITHUB_SECRET);
+    // The text shows the same fingerprint as the JSON (a hash, not "UVG4…23IT").
+    let fp = json(&kiln(&["--json", "inspect"], GITHUB))["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        run.stdout.contains(&format!("fingerprint {fp}")),
+        "{fp}: {}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("UVG4"), "{}", run.stdout);
 }
 
 #[test]
@@ -135,7 +158,7 @@ fn inspect_json_has_every_field() {
     assert_eq!(v["period"], 30);
     assert_eq!(v["secret_bits"], 80);
     assert_eq!(v["burnable"], true);
-    assert_eq!(v["fingerprint"], "UVG4…23IT");
+    assert_hash_fingerprint(&v["fingerprint"], GITHUB_SECRET);
     assert_eq!(v["problems"].as_array().unwrap().len(), 0);
     assert_eq!(v["warnings"].as_array().unwrap().len(), 1);
     assert_no_secret(&run, GITHUB_SECRET);
@@ -181,7 +204,10 @@ fn inspect_lists_export_accounts() {
     assert_eq!(accounts[0]["issuer"], "Example");
     assert_eq!(accounts[0]["burnable"], true);
     assert_eq!(accounts[0]["secret_bits"], 160);
-    assert_eq!(accounts[0]["fingerprint"], "GEZD…QOJQ");
+    assert_hash_fingerprint(&accounts[0]["fingerprint"], RFC_B32);
+    // The same seed typed gives the same fingerprint.
+    let typed = json(&kiln(&["--json", "inspect"], RFC_B32));
+    assert_eq!(accounts[0]["fingerprint"], typed["fingerprint"]);
     assert_eq!(accounts[1]["kind"], "hotp");
     assert_eq!(accounts[1]["issuer"], "Bank");
     assert_eq!(accounts[1]["burnable"], false);

@@ -49,7 +49,9 @@ pub struct SeedInfo {
     /// Seconds per code.
     pub period: u32,
     pub secret_bits: u32,
-    /// First and last characters of the Base32 form, e.g. `JBSW…3PXP`.
+    /// 4 Base32 characters of the SHA-256 of the seed, e.g. `MXVF` (20 bits; fewer
+    /// for seeds under 5 bytes): tells two seeds apart, reveals at most 20 bits.
+    /// Not a part of the seed, so it cannot be compared with the service's key.
     pub fingerprint: String,
     /// True when the token family can take this seed as it is.
     pub burnable: bool,
@@ -193,6 +195,8 @@ fn encoding(as_hex: bool) -> Encoding {
 
 /// Reads any text a user can bring: an `otpauth://` link, an
 /// `otpauth-migration://` export, or a typed Base32/Hex seed. Never throws.
+/// Text over `kiln_core::seed::MAX_INPUT_BYTES` (64 KiB) is refused unread (the
+/// app calls this on every keystroke).
 #[uniffi::export]
 pub fn parse_seed_input(text: String) -> SeedInput {
     // The text may hold a seed: it is zeroized after parsing.
@@ -314,7 +318,11 @@ mod tests {
             ("SHA1", 6, 30)
         );
         assert_eq!(info.secret_bits, 80);
-        assert_eq!(info.fingerprint, "JBSW…3PXP");
+        assert_eq!(
+            info.fingerprint,
+            core_seed::fingerprint(b"Hello!\xDE\xAD\xBE\xEF")
+        );
+        assert_eq!(info.fingerprint.len(), 4);
         assert!(info.burnable);
         assert!(info.problems.is_empty());
         // 80 bits: short-seed warning, as a sentence.
@@ -424,6 +432,44 @@ mod tests {
         }
     }
 
+    fn refused(text: String) -> String {
+        match parse_seed_input(text) {
+            SeedInput::Refused { reason, .. } => reason,
+            _ => panic!("expected a refusal"),
+        }
+    }
+
+    #[test]
+    fn oversized_text_is_refused_unread() {
+        // A million characters: refused at once (it took 1.8 s and 272 MB before).
+        let started = std::time::Instant::now();
+        let reason = refused("A".repeat(1_000_000));
+        assert!(reason.contains("65536 bytes at most"), "{reason}");
+        assert!(started.elapsed() < std::time::Duration::from_millis(200));
+        // The limit itself is still read.
+        let at_limit = "JBSWY3DP".repeat(core_seed::MAX_INPUT_BYTES / 8);
+        assert!(matches!(parse_seed_input(at_limit), SeedInput::Totp { .. }));
+    }
+
+    #[test]
+    fn the_app_gets_the_cores_input_rules() {
+        // Two seeds on two lines are not joined.
+        let two = refused("JBSWY3DPEHPK3PXP\nGEZDGNBVGY3TQOJQ".into());
+        assert!(two.contains("2 lines"), "{two}");
+        // A token's own serial number is not a seed.
+        let serial = refused("86596220000123".into());
+        assert!(
+            serial.starts_with("This is a token's serial number, not a seed"),
+            "{serial}"
+        );
+        // Names reach the screens without direction controls or invisible characters.
+        let info = totp("otpauth://totp/%E2%80%AEACME:bob%E2%80%8B?secret=JBSWY3DPEHPK3PXP").info();
+        for name in [info.issuer.unwrap(), info.account.unwrap()] {
+            assert!(!name.contains(['\u{202E}', '\u{200B}']), "{name:?}");
+            assert!(name.contains('\u{FFFD}'), "{name:?}");
+        }
+    }
+
     #[test]
     fn migration_accounts_carry_seeds_only_when_burnable() {
         // Export with a TOTP SHA1 account and an HOTP account, built by hand:
@@ -455,7 +501,10 @@ mod tests {
                 assert_eq!(accounts[0].kind, "totp");
                 assert!(accounts[0].info.burnable);
                 let seed = accounts[0].seed.as_ref().unwrap();
-                assert_eq!(seed.info().fingerprint, "JBSW…3PXP");
+                assert_eq!(
+                    seed.info().fingerprint,
+                    core_seed::fingerprint(b"Hello!\xDE\xAD\xBE\xEF")
+                );
                 assert_eq!(accounts[1].kind, "hotp");
                 assert!(accounts[1].seed.is_none());
                 assert!(accounts[1].info.problems.iter().any(|p| p.contains("HOTP")));

@@ -336,7 +336,9 @@ pub(super) fn parse_link(rest: &str) -> SeedInput {
     } else {
         base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, config)
     };
-    let mut payload = Zeroizing::new(Vec::new());
+    // Sized for the whole payload up front: a growing buffer would leave copies
+    // of the seeds in freed memory.
+    let mut payload = Zeroizing::new(Vec::with_capacity(b64.len().saturating_mul(3) / 4 + 3));
     if engine.decode_vec(&*b64, &mut payload).is_err() {
         return SeedInput::Refused(Refusal::MalformedExport {
             detail: "its data is not valid Base64".to_string(),

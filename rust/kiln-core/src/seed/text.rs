@@ -320,8 +320,15 @@ pub(super) fn parse_typed(text: &str) -> SeedInput {
         return SeedInput::Refused(Refusal::Empty);
     }
     let digits = norm.chars().count();
-    if norm.chars().all(|c| c.is_ascii_digit()) && (6..=8).contains(&digits) {
-        return SeedInput::Refused(Refusal::LooksLikeCode { digits });
+    if norm.chars().all(|c| c.is_ascii_digit()) {
+        if (6..=8).contains(&digits) {
+            return SeedInput::Refused(Refusal::LooksLikeCode { digits });
+        }
+        if (9..=16).contains(&digits) {
+            return SeedInput::Refused(Refusal::SerialNumber {
+                model: serial_model(&norm),
+            });
+        }
     }
     let b32 = decode_normalized(&norm, &positions, Encoding::Base32);
     let hex = decode_normalized(&norm, &positions, Encoding::Hex);
@@ -342,6 +349,19 @@ pub(super) fn parse_typed(text: &str) -> SeedInput {
         }
     }
 }
+
+/// The model whose serial prefix `digits` starts with, for a number of a
+/// serial's length (`shared/protocol.md`, "Models").
+fn serial_model(digits: &str) -> Option<&'static str> {
+    let serial = crate::proto::Serial::from_bytes(digits.as_bytes());
+    match crate::proto::Model::lookup(&serial) {
+        crate::proto::Model::Known(m) if digits.len() == SERIAL_DIGITS => Some(m.name),
+        _ => None,
+    }
+}
+
+/// Digits in the serial numbers of the known models.
+const SERIAL_DIGITS: usize = 14;
 
 fn spec_or_refusal(text: &str, encoding: Encoding) -> SeedInput {
     match typed_spec(text, encoding) {
@@ -484,7 +504,14 @@ mod tests {
         let b32 = amb.resolve(Encoding::Base32);
         assert_eq!(b32.secret_bits(), 160);
         assert_eq!(amb.bits(Encoding::Base32), 160);
-        assert_eq!(amb.fingerprint(Encoding::Base32), "ABCD…EF23");
+        assert_eq!(
+            amb.fingerprint(Encoding::Base32),
+            super::super::fingerprint(b32.secret().expose())
+        );
+        assert_ne!(
+            amb.fingerprint(Encoding::Base32),
+            amb.fingerprint(Encoding::Hex)
+        );
         // The other reading is offered for diagnosis.
         assert_eq!(b32.alternate_reading().unwrap().0, Encoding::Hex);
     }
@@ -500,6 +527,55 @@ mod tests {
                 "{t}"
             );
         }
+    }
+
+    #[test]
+    fn a_token_serial_number_is_not_a_seed() {
+        // The serial printed on an OTPC-P2-i, as its barcode/QR code reads.
+        match parse_input("86596220000123") {
+            SeedInput::Refused(r @ Refusal::SerialNumber { .. }) => {
+                assert_eq!(
+                    r,
+                    Refusal::SerialNumber {
+                        model: Some("OTPC-P2-i")
+                    }
+                );
+                let msg = r.to_string();
+                assert!(
+                    msg.starts_with("this is a token's serial number, not a seed"),
+                    "{msg}"
+                );
+                assert!(msg.contains("scan the service's QR code"), "{msg}");
+                assert!(msg.contains("model OTPC-P2-i"), "{msg}");
+                assert_eq!(r.code(), "serial-number");
+            }
+            other => panic!("{}", other.kind()),
+        }
+        // Any bare 9-16 digit number, with or without separators.
+        for t in [
+            "123456789",
+            "1234 5678 9012 34",
+            "1234567890123456",
+            "99999999999999",
+        ] {
+            assert!(
+                matches!(
+                    parse_input(t),
+                    SeedInput::Refused(Refusal::SerialNumber { model: None })
+                ),
+                "{t}"
+            );
+        }
+        // A long all-digit Hex seed (the RFC 6238 seed) is still a seed.
+        assert!(matches!(
+            parse_input("3132333435363738393031323334353637383930"),
+            SeedInput::Totp(_)
+        ));
+        // 17 digits: odd length, not Hex, not Base32; not called a serial.
+        assert!(matches!(
+            parse_input("12345678901234567"),
+            SeedInput::Refused(Refusal::InvalidTypedSeed { .. })
+        ));
     }
 
     #[test]

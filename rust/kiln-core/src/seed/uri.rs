@@ -2,7 +2,9 @@
 //! schemes we recognise only to explain why they cannot go on a token.
 
 use super::text::{self, Encoding};
-use super::{migration, AlgorithmSpec, Problem, Refusal, SeedInput, SeedSource, SeedSpec, Warning};
+use super::{
+    lines, migration, AlgorithmSpec, Problem, Refusal, SeedInput, SeedSource, SeedSpec, Warning,
+};
 use crate::params::Algorithm;
 use crate::secret::SecretString;
 use percent_encoding::percent_decode_str;
@@ -58,9 +60,9 @@ pub(super) fn parse_link(scheme: &str, rest: &str) -> SeedInput {
     }
 }
 
-/// A non-secret value shortened for messages.
+/// A non-secret value shortened for messages (and cleaned like a name).
 fn quote(s: &str) -> String {
-    let mut q: String = s.chars().take(QUOTE_MAX).collect();
+    let mut q: String = clean_name(&s.chars().take(QUOTE_MAX).collect::<String>());
     if s.chars().count() > QUOTE_MAX {
         q.push('…');
     }
@@ -68,16 +70,14 @@ fn quote(s: &str) -> String {
 }
 
 /// Percent-decodes a non-secret component (invalid UTF-8 is replaced).
-/// `plus_is_space`: `+` means a space (query values), not in the path.
-fn decode_component(s: &str, plus_is_space: bool) -> String {
-    if plus_is_space && s.contains('+') {
-        let replaced = s.replace('+', " ");
-        percent_decode_str(&replaced)
-            .decode_utf8_lossy()
-            .into_owned()
-    } else {
-        percent_decode_str(s).decode_utf8_lossy().into_owned()
+/// `plus_is_space`: `+` means a space (query values), not in the path. Literal
+/// line breaks (a link wrapped over lines) are dropped.
+pub(super) fn decode_component(s: &str, plus_is_space: bool) -> String {
+    let mut raw: String = s.chars().filter(|c| !lines::is_line_break(*c)).collect();
+    if plus_is_space {
+        raw = raw.replace('+', " ");
     }
+    percent_decode_str(&raw).decode_utf8_lossy().into_owned()
 }
 
 /// Percent-decodes a secret component into zeroizing memory.
@@ -87,11 +87,38 @@ pub(super) fn decode_secret_component(s: &str) -> Zeroizing<Vec<u8>> {
     out
 }
 
-/// Control characters (which could drive a terminal) become U+FFFD in names.
+/// Control characters (which could drive a terminal), direction controls and
+/// invisible characters (which could make a name read as another, e.g. U+202E
+/// RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+200B ZERO WIDTH SPACE)
+/// become U+FFFD in names.
 pub(super) fn clean_name(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .map(|c| if is_unsafe_in_name(c) { '\u{FFFD}' } else { c })
         .collect()
+}
+
+/// Characters a name must not carry to a screen: controls, line and paragraph
+/// separators, and the invisible format characters that reorder or hide text.
+pub(super) fn is_unsafe_in_name(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'                     // soft hyphen
+            | '\u{034F}'                   // combining grapheme joiner
+            | '\u{061C}'                   // Arabic letter mark
+            | '\u{115F}' | '\u{1160}'      // Hangul fillers
+            | '\u{17B4}' | '\u{17B5}'      // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}'      // Mongolian selectors, vowel separator
+            | '\u{200B}'..='\u{200F}'      // zero-width space/joiners, LRM, RLM
+            | '\u{2028}'..='\u{202E}'      // separators, embeddings, overrides
+            | '\u{2060}'..='\u{206F}'      // word joiner, invisible operators, isolates
+            | '\u{3164}'                   // Hangul filler
+            | '\u{FEFF}'                   // zero-width no-break space
+            | '\u{FFA0}'                   // halfwidth Hangul filler
+            | '\u{FFF9}'..='\u{FFFB}'      // interlinear annotation
+            | '\u{1D173}'..='\u{1D17A}'    // musical format controls
+            | '\u{E0000}'..='\u{E007F}' // tags
+        )
 }
 
 /// Splits a label (or an export's name) at the first `:` into an issuer prefix
@@ -179,6 +206,33 @@ fn set_once(slot: &mut Option<String>, raw: &str) -> bool {
     false
 }
 
+/// The percent-decoded secret as text without `+` (invalid UTF-8 becomes U+FFFD,
+/// which the decoder then names). Written into one zeroizing buffer sized up
+/// front, so no growing copy of the secret is left in freed memory.
+fn secret_text_of(bytes: &[u8]) -> Zeroizing<String> {
+    // Each invalid byte becomes U+FFFD (3 bytes).
+    let mut out = Zeroizing::new(String::with_capacity(bytes.len().saturating_mul(3)));
+    for chunk in bytes.utf8_chunks() {
+        out.extend(chunk.valid().chars().filter(|c| *c != '+'));
+        if !chunk.invalid().is_empty() {
+            out.push('\u{FFFD}');
+        }
+    }
+    out
+}
+
+/// The secret text without separators, upper case (for the alternate reading),
+/// in a zeroizing buffer sized up front.
+fn normalized_secret(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    out.extend(
+        text.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase()),
+    );
+    out
+}
+
 fn parse_otpauth(rest: &str) -> SeedInput {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (type_raw, label_raw) = path.split_once('/').unwrap_or((path, ""));
@@ -204,12 +258,7 @@ fn parse_otpauth(rest: &str) -> SeedInput {
         return SeedInput::Refused(Refusal::MissingSecret);
     };
     let secret_bytes = decode_secret_component(secret_raw);
-    let secret_text: Zeroizing<String> = Zeroizing::new(
-        String::from_utf8_lossy(&secret_bytes)
-            .chars()
-            .filter(|c| *c != '+')
-            .collect(),
-    );
+    let secret_text = secret_text_of(&secret_bytes);
     let decoded = match text::decode(&secret_text, Encoding::Base32) {
         Ok(d) => d,
         Err(text::DecodeError::Empty) => return SeedInput::Refused(Refusal::MissingSecret),
@@ -222,13 +271,7 @@ fn parse_otpauth(rest: &str) -> SeedInput {
     };
 
     let mut spec = SeedSpec::new(decoded.bytes, SeedSource::OtpauthLink);
-    spec.secret_text = Some(SecretString::new(
-        secret_text
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect(),
-    ));
+    spec.secret_text = Some(SecretString::from(normalized_secret(&secret_text)));
     if decoded.trailing_bits {
         spec.warnings.push(Warning::TrailingBits);
     }
@@ -351,6 +394,38 @@ mod tests {
             .warnings()
             .iter()
             .all(|w| !w.to_string().contains('\u{1b}')));
+    }
+
+    #[test]
+    fn direction_controls_and_invisible_characters_never_reach_a_name() {
+        // U+202E reverses what follows, U+2066 opens an isolate, U+200B hides a
+        // boundary: "Evil" could read as "liv E", and "Bank\u{200B}" as "Bank".
+        let s = totp(
+            "otpauth://totp/%E2%80%AEEvil%E2%81%A6:bob%E2%80%8B?secret=JBSWY3DPEHPK3PXP&issuer=%E2%80%AEEvil%E2%81%A6",
+        );
+        assert_eq!(s.issuer(), Some("\u{FFFD}Evil\u{FFFD}"));
+        assert_eq!(s.account(), Some("bob\u{FFFD}"));
+        for c in [
+            '\u{202E}',
+            '\u{2066}',
+            '\u{200B}',
+            '\u{200F}',
+            '\u{061C}',
+            '\u{FEFF}',
+            '\u{E0041}',
+        ] {
+            assert!(is_unsafe_in_name(c), "{c:?}");
+        }
+        for c in ['a', 'é', 'ж', '中', ' ', '@', '\u{FE0F}'] {
+            assert!(!is_unsafe_in_name(c), "{c:?}");
+        }
+        // Values quoted back in a refusal are cleaned too.
+        match parse_input("otpauth://%E2%80%AExotp/bob?secret=JBSWY3DPEHPK3PXP") {
+            SeedInput::Refused(r) => assert!(!r.to_string().contains('\u{202E}'), "{r}"),
+            other => panic!("{}", other.kind()),
+        }
+        let s = totp("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&algorithm=SHA%E2%80%AE1");
+        assert!(!s.algorithm().to_string().contains('\u{202E}'));
     }
 
     #[test]

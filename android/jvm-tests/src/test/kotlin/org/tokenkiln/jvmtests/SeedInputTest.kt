@@ -19,6 +19,14 @@ import java.util.Base64
 class SeedInputTest {
     private fun totp(text: String) = (parseSeedInput(text) as SeedInput.Totp).seed
 
+    /** The documented fingerprint, computed here independently of the core. */
+    private fun fingerprintOf(seed: ByteArray): String {
+        val d = java.security.MessageDigest.getInstance("SHA-256").digest(seed)
+        val bits = ((d[0].toInt() and 0xFF) shl 16) or ((d[1].toInt() and 0xFF) shl 8) or (d[2].toInt() and 0xFF)
+        val alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+        return (0 until 4).map { alphabet[(bits shr (19 - 5 * it)) and 0x1F] }.joinToString("")
+    }
+
     @Test
     fun `otpauth link becomes a seed view without the secret`() {
         val seed = totp("otpauth://totp/GitHub:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub")
@@ -29,7 +37,9 @@ class SeedInputTest {
         assertEquals(6.toUByte(), info.digits)
         assertEquals(30u, info.period)
         assertEquals(160u, info.secretBits)
-        assertEquals("GEZD…QOJQ", info.fingerprint)
+        // The fingerprint: 4 Base32 characters of SHA-256 of the seed (20 bits), none of its text.
+        assertEquals(fingerprintOf("12345678901234567890".toByteArray()), info.fingerprint)
+        assertFalse("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".contains(info.fingerprint))
         assertTrue(info.burnable)
         assertTrue(info.problems.isEmpty())
         // Nothing in the view or its toString carries the secret.

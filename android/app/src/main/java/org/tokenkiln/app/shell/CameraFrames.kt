@@ -18,6 +18,7 @@ import android.os.Handler
 import android.os.HandlerThread
 import android.util.Size
 import android.view.Surface
+import org.tokenkiln.app.wizard.useThenWipe
 import java.util.concurrent.atomic.AtomicBoolean
 
 /**
@@ -242,7 +243,8 @@ class CameraFrames(
             if (!busy.compareAndSet(false, true)) return
             try {
                 val (data, stride) = lumaOf(image)
-                onLuma(data, image.width, image.height, stride)
+                // This copy of the frame may show a seed's QR code: zeroed after the decoder ran.
+                data.useThenWipe { onLuma(it, image.width, image.height, stride) }
             } finally {
                 busy.set(false)
             }

@@ -3,6 +3,7 @@ package org.tokenkiln.app.shell
 import android.nfc.Tag
 import android.nfc.TagLostException
 import android.nfc.tech.IsoDep
+import org.tokenkiln.app.wizard.useThenWipe
 import org.tokenkiln.core.LinkException
 import org.tokenkiln.core.TokenLink
 import java.io.IOException
@@ -14,10 +15,14 @@ import java.io.IOException
  * Android's checked I/O failures become the typed [LinkException]s the core expects:
  * [TagLostException] → TagLost, a timeout → Timeout, any other [IOException] → Io. Anything
  * else (e.g. IllegalStateException when the tag was closed) is reported as Io too.
+ *
+ * Every command array is zeroed once it is sent (or the send failed): the binding hands each
+ * call a fresh array that only this call uses, and WRITE SEED's is the seed encrypted under
+ * the family's published key. A retry is a new command from the core, never this array.
  */
 class IsoDepLink(private val isoDep: IsoDep) : TokenLink {
     override fun transceive(apdu: ByteArray): ByteArray = try {
-        isoDep.transceive(apdu)
+        apdu.useThenWipe { isoDep.transceive(it) }
     } catch (e: TagLostException) {
         throw LinkException.TagLost(e.message ?: "Tag was lost.")
     } catch (e: IOException) {

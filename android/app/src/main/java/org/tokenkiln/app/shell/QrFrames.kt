@@ -6,6 +6,7 @@ import android.os.SystemClock
 import org.tokenkiln.app.wizard.LiveScan
 import org.tokenkiln.app.wizard.Wizard
 import org.tokenkiln.app.wizard.WizardEvent
+import org.tokenkiln.app.wizard.useThenWipe
 import org.tokenkiln.core.ImageScan
 import org.tokenkiln.core.scanImage
 
@@ -27,7 +28,8 @@ class QrFrames(private val wizard: Wizard) {
      */
     fun onSharedImage(resolver: ContentResolver, uri: Uri): ImageScan {
         val (data, w, h) = SharedContent.luma(resolver, uri) ?: return ImageScan.NoCode
-        val r = scanImage(data, w.toUInt(), h.toUInt(), w.toUInt())
+        // The luma copy may show the seed's QR code: zeroed once decoded.
+        val r = data.useThenWipe { scanImage(it, w.toUInt(), h.toUInt(), w.toUInt()) }
         if (r is ImageScan.Found) wizard.dispatch(WizardEvent.Scanned(r.input, shared = true))
         return r
     }

@@ -66,6 +66,8 @@ object SharedContent {
         val h = bitmap.height
         val pixels = IntArray(w * h)
         bitmap.getPixels(pixels, 0, w, 0, 0, w, h)
+        // The picture may show a seed's QR code: clear the bitmap's pixels before freeing it.
+        bitmap.eraseColor(0)
         bitmap.recycle()
         val luma = ByteArray(w * h)
         for (i in pixels.indices) {
@@ -76,6 +78,7 @@ object SharedContent {
             // ITU-R BT.601 luma, integer form
             luma[i] = ((r * 77 + g * 150 + b * 29) shr 8).toByte()
         }
+        pixels.fill(0)
         return Triple(luma, w, h)
     }
 
