@@ -37,11 +37,11 @@ mod exit;
 mod input;
 mod interrupt;
 mod keyopt;
-mod stdio;
 mod out;
 mod paste;
 #[cfg(feature = "pcsc")]
 mod pcsc_link;
+mod stdio;
 // Without the `pcsc` feature: no PC/SC library needed; readers say how to get them.
 #[cfg(not(feature = "pcsc"))]
 #[path = "pcsc_stub.rs"]
