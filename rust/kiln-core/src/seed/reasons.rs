@@ -276,12 +276,19 @@ impl fmt::Display for Refusal {
                 )?;
                 write_suggestions(f, suggestions)
             }
-            Refusal::LooksLikeCode { digits } => write!(
-                f,
-                "this looks like {} {digits}-digit one-time code, not a seed — enter the secret key the service shows (usually 16 or 32 letters and digits)",
-                // "an 8-digit", "an 11-digit", "an 18-digit": said with a vowel sound.
-                if matches!(digits, 8 | 11 | 18) || (80..90).contains(digits) { "an" } else { "a" }
-            ),
+            Refusal::LooksLikeCode { digits } => {
+                write!(
+                    f,
+                    "this looks like {} {digits}-digit one-time code",
+                    // "an 8-digit", "an 11-digit", "an 18-digit": said with a vowel sound.
+                    if matches!(digits, 8 | 11 | 18) || (80..90).contains(digits) { "an" } else { "a" }
+                )?;
+                if *digits == 8 {
+                    // Some tokens' serial numbers (e.g. SafeID's) have 8 digits too.
+                    f.write_str(" or a token's serial number")?;
+                }
+                f.write_str(", not a seed — enter the secret key the service shows (usually 16 or 32 letters and digits), or scan the service's QR code")
+            }
             Refusal::MalformedExport { detail } => write!(
                 f,
                 "this Google Authenticator export could not be read ({detail}); export it again and scan the new QR code"

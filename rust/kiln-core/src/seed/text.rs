@@ -530,6 +530,26 @@ mod tests {
     }
 
     #[test]
+    fn an_8_digit_number_may_be_a_code_or_a_serial_and_says_both() {
+        // Deepnet's published SafeID serials have 8 digits, like 8-digit codes.
+        for t in ["71358472", "1000 1001"] {
+            let SeedInput::Refused(r) = parse_input(t) else {
+                panic!("{t} accepted")
+            };
+            let msg = r.to_string();
+            assert!(
+                msg.starts_with("this looks like an 8-digit one-time code or a token's serial number, not a seed"),
+                "{msg}"
+            );
+            assert!(msg.contains("scan the service's QR code"), "{msg}");
+        }
+        let SeedInput::Refused(r) = parse_input("287082") else {
+            panic!("accepted")
+        };
+        assert!(!r.to_string().contains("serial"), "{r}");
+    }
+
+    #[test]
     fn a_token_serial_number_is_not_a_seed() {
         // The serial printed on an OTPC-P2-i, as its barcode/QR code reads.
         match parse_input("86596220000123") {
