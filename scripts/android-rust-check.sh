@@ -23,7 +23,7 @@ if ((${#skipped[@]})); then
   echo "not installed, skipped: ${skipped[*]}  (rustup target add ${skipped[*]})"
 fi
 if ((${#ran[@]} == 0)); then
-  echo "android rust check: skipped: no Android Rust target installed (rustup target add ${targets[*]} needs static.rust-lang.org)"
+  echo "android rust check: skipped: no Android Rust target installed (rustup target add ${targets[*]} could not download them)"
   exit 0
 fi
 echo "android rust check: OK (${ran[*]})"

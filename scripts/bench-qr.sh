@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# QR decoding benchmark: tokenkiln's pipeline vs zxing-cpp (PyPI wheel), same machine,
+# QR decoding benchmark: tokenkiln's pipeline vs zxing-cpp (its Python wheel, installed with pip), same machine,
 # same run. Prints a table (also written to bench-out/qr/table.md) for BENCHMARKS.md.
 #
 #   scripts/bench-qr.sh            # corpus from ../shared/qr-corpus (or $KILN_QR_CORPUS)

@@ -4,7 +4,7 @@
 #   1. builds kiln-ffi for the host with the test-only `sim` feature and generates its
 #      Kotlin bindings (library mode) into android/jvm-tests/target/generated-sources/uniffi
 #      (scripts/gen-kotlin.sh; generated sources are never committed);
-#   2. compiles bindings + tests with the Kotlin compiler from Maven Central and runs them;
+#   2. compiles bindings + tests with the Kotlin compiler (fetched by Maven) and runs them;
 #      JNA loads libkiln_ffi from the cargo target dir (CARGO_TARGET_DIR honoured).
 # Extra arguments go to Maven, e.g.  scripts/jvm-tests.sh -Dtest=BurnTest
 # KILN_QR_CORPUS overrides the QR photo corpus location (default: <repo>/../shared/qr-corpus).

@@ -14,7 +14,7 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
 fi
 
 # Android Rust targets for scripts/android-rust-check.sh (clippy of kiln-ffi per ABI, no NDK).
-# Needs static.rust-lang.org; non-fatal: without them that stage prints "skipped".
+# Needs rustup to reach its distribution server; non-fatal: without them that stage prints "skipped".
 android_targets=()
 for t in aarch64-linux-android armv7-linux-androideabi x86_64-linux-android; do
   rustup target list --installed 2>/dev/null | grep -qx "$t" || android_targets+=("$t")

@@ -52,7 +52,7 @@ if ! skip jvm; then
 fi
 
 if ! skip android-compile; then
-  stage "Android shell compile check (NFC/IsoDep, camera2, network clock) against android-all from Maven Central"
+  stage "Android shell compile check (NFC/IsoDep, camera2, network clock) against the android-all framework jar (Maven)"
   bash scripts/android-compile-check.sh -q
 fi
 

@@ -541,13 +541,8 @@ pub fn open(wanted: Option<&str>, wait: Duration, ui: Ui) -> Result<Opened, Pcsc
     })
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+/// Upper-case hex, bytes separated by spaces (ATRs).
+pub use kiln_core::report::hex;
 
 #[cfg(test)]
 mod tests {

@@ -65,10 +65,5 @@ pub fn open(_wanted: Option<&str>, _wait: Duration, _ui: Ui) -> Result<Opened, P
     Err(PcscError::NotBuilt)
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+/// Upper-case hex, bytes separated by spaces (ATRs).
+pub use kiln_core::report::hex;

@@ -12,7 +12,7 @@ use pcsc_common::*;
 use kiln_core::params::Algorithm;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const RESTRICTED: &str = "86596220000001";
@@ -22,6 +22,28 @@ fn link() -> String {
         "otpauth://totp/Acme:alice?secret={}&issuer=Acme",
         seed_b32()
     )
+}
+
+/// `kiln burn --reader READER --wait WAIT` with the link on stdin, its output piped.
+fn spawn_burn(reader: &str, wait: &str) -> Child {
+    let mut child = Command::new(kiln())
+        .args(["burn", "--reader", reader, "--wait", wait])
+        .env(
+            "KILN_CONFIG_DIR",
+            std::env::temp_dir().join(format!("kiln-e2e-safety-{}", std::process::id())),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(link().as_bytes())
+        .unwrap();
+    child
 }
 
 /// The INS bytes the card received, in order (processed or not).
@@ -108,23 +130,7 @@ fn a_burn_piped_into_head_still_writes_the_seed() {
     // Restricted model: a panic on the closed pipe after WRITE CONFIG would
     // leave it without a seed.
     let card = Card::attach(R1, &[]);
-    let mut child = Command::new(kiln())
-        .args(["burn", "--reader", R1, "--wait", "8"])
-        .env(
-            "KILN_CONFIG_DIR",
-            std::env::temp_dir().join(format!("kiln-e2e-pipe-{}", std::process::id())),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(link().as_bytes())
-        .unwrap();
+    let mut child = spawn_burn(R1, "8");
     // `head -1`: read one line, then close the pipe.
     let mut first = String::new();
     {
@@ -146,23 +152,7 @@ fn ctrl_c_while_waiting_for_the_token_says_how_to_finish() {
     // WRITE CONFIG is processed, unanswered, and the token stays away: kiln
     // waits for it to come back; the user presses Ctrl-C.
     let _card = Card::attach(R1, &["--drop-after-ins", "D4"]);
-    let mut child = Command::new(kiln())
-        .args(["burn", "--reader", R1, "--wait", "30"])
-        .env(
-            "KILN_CONFIG_DIR",
-            std::env::temp_dir().join(format!("kiln-e2e-int-{}", std::process::id())),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(link().as_bytes())
-        .unwrap();
+    let mut child = spawn_burn(R1, "30");
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     let deadline = Instant::now() + Duration::from_secs(20);
