@@ -50,11 +50,20 @@ done
 t0=$SECONDS
 echo "toolchain: $(rustc --version), $(x86_64-w64-mingw32-gcc --version | head -n1), $("$wine" --version 2>/dev/null || echo "wine (version unknown)")"
 
+# took: how long the step since the last call took.
+t_last=$SECONDS
+took() {
+  echo "    ($((SECONDS - t_last)) s)"
+  t_last=$SECONDS
+}
+
 echo "--> cargo clippy -p kiln-cli --target $target -- -D warnings"
 cargo clippy --locked -q -p kiln-cli --target "$target" -- -D warnings
+took
 
 echo "--> cargo build -p kiln-cli --target $target (default features: PC/SC via WinSCard.dll)"
 cargo build --locked -q -p kiln-cli --target "$target"
+took
 exe="$target_dir/$target/debug/kiln.exe"
 
 # --- test directory ---------------------------------------------------------------------
@@ -64,6 +73,7 @@ cp "$exe" "$work/bin/kiln.exe"
 echo "--> building the test-only ProcessPrng shim (scripts/wine/processprng-shim.c)"
 x86_64-w64-mingw32-gcc -shared -O2 -Wall -Wextra -Werror -o "$work/bin/bcryptprimitives.dll" \
   scripts/wine/processprng-shim.c -ladvapi32
+took
 data="$root/rust/kiln-cli/tests/data"
 cp "$data/otpauth-qr.png" "$data/otpauth-qr.uri" "$work/bin/"
 printf 'not an image at all' >"$work/bin/junk.png"
@@ -75,11 +85,12 @@ unset DISPLAY WAYLAND_DISPLAY
 stop_wine() { [[ -n $wineserver ]] && "$wineserver" -k >/dev/null 2>&1 || true; }
 trap stop_wine EXIT
 echo "--> creating a throwaway Wine prefix ($WINEPREFIX)"
-"$wine" wineboot --init >"$work/wineboot.log" 2>&1 || {
+timeout 180 "$wine" wineboot --init >"$work/wineboot.log" 2>&1 || {
   echo "wineboot failed:" >&2
   cat "$work/wineboot.log" >&2
   exit 1
 }
+took
 setup_s=$((SECONDS - t0))
 
 # --- checks -----------------------------------------------------------------------------
@@ -90,16 +101,17 @@ out="$work/run/stdout"
 err="$work/run/stderr"
 
 # kiln INPUT ARGS...: runs kiln.exe in the test directory with stdin from INPUT (a file,
-# or - for an empty pipe); sets rc, and $out/$err hold its output.
+# or - for an empty pipe); sets rc (124: still running after 60 s, stopped), and $out/$err
+# hold its output.
 kiln() {
   local input=$1
   shift
   printf '   $ kiln.exe %s%s\n' "$*" "$([[ $input == - ]] && echo ' < (empty pipe)' || echo " < ${input##*/}")"
   set +e
   if [[ $input == - ]]; then
-    (cd "$work/bin" && printf '' | "$wine" ./kiln.exe "$@" >"$out" 2>"$err")
+    (cd "$work/bin" && printf '' | timeout 60 "$wine" ./kiln.exe "$@" >"$out" 2>"$err")
   else
-    (cd "$work/bin" && "$wine" ./kiln.exe "$@" <"$input" >"$out" 2>"$err")
+    (cd "$work/bin" && timeout 60 "$wine" ./kiln.exe "$@" <"$input" >"$out" 2>"$err")
   fi
   rc=$?
   set -e
@@ -244,7 +256,7 @@ expect_exit 6
 expect_json 'v["ok"] is False and v["exit_code"] == 6 and v["readers"] == []' "--json: ok false, exit_code 6"
 
 echo
-echo "windows check: ${pass} checks passed, ${#failed[@]} failed ($((SECONDS - t0)) s, of which clippy, build and Wine prefix ${setup_s} s)"
+echo "windows check: ${pass} checks passed, ${#failed[@]} failed ($((SECONDS - t0)) s: clippy, builds and Wine prefix ${setup_s} s, checks $((SECONDS - t0 - setup_s)) s)"
 if ((${#failed[@]})); then
   printf '  failed: %s\n' "${failed[@]}"
   exit 1
