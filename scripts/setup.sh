@@ -24,6 +24,18 @@ if ((${#android_targets[@]})); then
     echo "note: rustup target add ${android_targets[*]} failed (offline?); stage android-rust will skip them"
 fi
 
+# Windows and macOS stages (scripts/windows-check.sh, scripts/macos-check.sh): the Rust targets
+# for cross-building kiln.exe and for checking kiln on macOS. Non-fatal, as above: without
+# them those stages print "skipped".
+cross_targets=()
+for t in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin; do
+  rustup target list --installed 2>/dev/null | grep -qx "$t" || cross_targets+=("$t")
+done
+if ((${#cross_targets[@]})); then
+  timeout 120 rustup target add "${cross_targets[@]}" ||
+    echo "note: rustup target add ${cross_targets[*]} failed (offline?); stages windows/macos will skip them"
+fi
+
 # PC/SC end-to-end tests (docs/pcsc-testing.md): the daemon, vsmartcard's virtual reader
 # driver, and the headers/pkg-config data the Rust `pcsc` crate links against.
 for p in pcscd vsmartcard-vpcd libpcsclite-dev pkg-config; do
@@ -51,9 +63,25 @@ for p in ${EXTRA_APT:-}; do
   have_pkg "$p" || need_apt+=("$p")
 done
 
+# Windows stage (scripts/windows-check.sh): mingw-w64's gcc links kiln.exe (and builds the
+# test-only ProcessPrng shim), 64-bit Wine runs it. Installed without recommended packages
+# (Wine's recommend fonts, sound and GUI helpers that a console program does not need), and
+# non-fatal: without them the stage prints "skipped".
+win_apt=()
+have_pkg gcc-mingw-w64-x86-64 || win_apt+=(gcc-mingw-w64-x86-64)
+have_pkg wine64 || have_cmd wine64 || have_cmd wine || win_apt+=(wine64)
+
+SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+updated=""
 if ((${#need_apt[@]})); then
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   echo "installing: ${need_apt[*]}"
   $SUDO apt-get update -qq
+  updated=1
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ((${#win_apt[@]})); then
+  echo "installing (for the Windows stage): ${win_apt[*]}"
+  [[ -n $updated ]] || $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${win_apt[@]}" >/dev/null ||
+    echo "note: could not install ${win_apt[*]}; stage windows will skip"
 fi

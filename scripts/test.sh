@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tokenkiln. This is the README's test command and what CI runs.
 # It installs what a fresh machine lacks (see scripts/setup.sh) and then runs each stage.
-# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="fresh-machine pcsc qr-screen jvm android-compile android-rust" scripts/test.sh
+# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="fresh-machine pcsc qr-screen jvm android-compile android-rust windows macos" scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +59,16 @@ fi
 if ! skip android-rust; then
   stage "kiln-ffi clippy for the Android targets (aarch64/armv7/x86_64-linux-android; no NDK, nothing linked)"
   bash scripts/android-rust-check.sh
+fi
+
+if ! skip windows; then
+  stage "kiln.exe: clippy and cross-build for x86_64-pc-windows-gnu, run under Wine (headless)"
+  bash scripts/windows-check.sh
+fi
+
+if ! skip macos; then
+  stage "kiln-cli clippy for macOS (aarch64/x86_64-apple-darwin; no SDK, nothing linked)"
+  bash scripts/macos-check.sh
 fi
 
 stage "all stages passed"

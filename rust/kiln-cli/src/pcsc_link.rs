@@ -48,6 +48,10 @@ pub enum PcscError {
     Interrupted,
     #[error("the token stayed on \"{reader}\" for {secs} s: lift it off the reader and place it again to finish")]
     NeverLifted { reader: String, secs: u64 },
+    /// The service itself failed before any reader was named (Wine's stub
+    /// WinSCard answers every call so).
+    #[error("the smart-card service failed: {err} ({code:#010x}); check that it runs (Windows: the \"Smart Card\" service; Linux: pcscd), or use --sim to try kiln without hardware")]
+    Service { err: pcsc::Error, code: u32 },
     #[error("reader \"{reader}\": {err} ({code:#010x})")]
     Other {
         reader: String,
@@ -64,6 +68,10 @@ fn other(reader: &str, err: pcsc::Error) -> PcscError {
             PcscError::ReaderGone(reader.to_owned())
         }
         pcsc::Error::SharingViolation => PcscError::InUse(reader.to_owned()),
+        _ if reader.is_empty() => PcscError::Service {
+            err,
+            code: err as u32,
+        },
         _ => PcscError::Other {
             reader: reader.to_owned(),
             err,

@@ -14,14 +14,19 @@ pub struct Capture {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScreenError {
+    // The variants exist where they can occur: X11 capture on Linux and the BSDs,
+    // "not available" elsewhere (macOS, Windows).
     #[error("screen capture is only available on X11 desktops in this build; save a screenshot and use --qr-file PATH")]
-    #[allow(dead_code)] // constructed on macOS and Windows only
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
     Unsupported,
     #[error("cannot open the X11 display {display:?}: {why} (on Wayland or without a desktop, save a screenshot and use --qr-file PATH)")]
+    #[cfg(all(unix, not(target_os = "macos")))]
     NoDisplay { display: String, why: String },
     #[error("the X11 server refused the screen capture: {0}")]
+    #[cfg(all(unix, not(target_os = "macos")))]
     Capture(String),
     #[error("unsupported X11 pixel format ({bits} bits per pixel)")]
+    #[cfg(all(unix, not(target_os = "macos")))]
     PixelFormat { bits: u8 },
 }
 
@@ -89,6 +94,7 @@ pub fn capture_all() -> Result<Vec<Capture>, ScreenError> {
 
 /// Converts a Z-format image (24 or 32 bits per pixel, channel masks from the
 /// visual) to luminance (ITU-R BT.601 weights).
+#[cfg(all(unix, not(target_os = "macos")))]
 pub fn to_luma(
     data: &[u8],
     width: u32,
@@ -138,6 +144,7 @@ pub fn to_luma(
 }
 
 #[cfg(test)]
+#[cfg(all(unix, not(target_os = "macos")))]
 mod tests {
     use super::*;
 
