@@ -8,9 +8,10 @@
 //! `tests/support/pty_drive.py` (python3, installed by scripts/setup.sh).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::io::Write;
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
@@ -19,8 +20,7 @@ fn link(extra: &str) -> String {
 }
 
 fn bin() -> String {
-    // KILN_TEST_BIN: run these tests against another build (e.g. an older commit's).
-    std::env::var("KILN_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kiln").to_owned())
+    support::bin()
 }
 
 fn config_dir() -> PathBuf {
@@ -29,24 +29,10 @@ fn config_dir() -> PathBuf {
 
 /// (exit code, stdout + stderr)
 fn kiln(args: &[&str], stdin: &str) -> (i32, String) {
-    let mut child = Command::new(bin())
-        .args(args)
-        .env("KILN_CONFIG_DIR", config_dir())
-        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/kiln-test/pcscd.comm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let o = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let r = support::run("burn-guards", args, stdin.as_bytes());
+    let text = r.text();
     assert!(!text.contains(SECRET), "the seed was printed:\n{text}");
-    (o.status.code().unwrap_or(-1), text)
+    (r.code, text)
 }
 
 /// Runs kiln on a pseudo-terminal, answering `script` (prompt, answer) in order.

@@ -15,11 +15,11 @@
 //! - the README's first command and its `--sim-*` examples must succeed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod support;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -39,25 +39,8 @@ fn acme() -> String {
 }
 
 fn kiln(args: &[String], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(args)
-        .env(
-            "KILN_CONFIG_DIR",
-            std::env::temp_dir().join(format!("kiln-docs-check-{}", std::process::id())),
-        )
-        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/kiln-test/pcscd.comm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let o = child.wait_with_output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    let r = support::run("docs-check", args, stdin.as_bytes());
+    (r.code, r.stdout, r.stderr)
 }
 
 /// One documented command and what the document shows for it.

@@ -5,8 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod support;
+
 use assert_cmd::cargo::cargo_bin_cmd;
-use std::path::PathBuf;
 use std::time::Duration;
 
 struct Run {
@@ -31,11 +32,7 @@ fn kiln(args: &[&str], stdin: &str) -> Run {
 }
 
 fn data(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
+    support::data(name)
 }
 
 #[test]

@@ -8,10 +8,11 @@
 //! `allOf`, `anyOf`, `if`/`then`/`else` and local `$ref`s.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod support;
+
 use serde_json::Value;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use support::Run;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -121,36 +122,8 @@ fn validate(v: &Value, s: &Value, root: &Value, path: &str, errs: &mut Vec<Strin
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn kiln(args: &[&str], stdin: &[u8]) -> Run {
-    // KILN_TEST_BIN: run these tests against another build (e.g. an older commit's).
-    let bin =
-        std::env::var("KILN_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kiln").to_owned());
-    let mut child = Command::new(bin)
-        .args(args)
-        .env(
-            "KILN_CONFIG_DIR",
-            std::env::temp_dir().join(format!("kiln-json-contract-{}", std::process::id())),
-        )
-        // No PC/SC service, whatever runs on this machine.
-        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/kiln-test/pcscd.comm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::run("json-contract", args, stdin)
 }
 
 /// Runs `kiln --json ARGS`, checks its exit code, that stdout holds exactly
@@ -214,11 +187,7 @@ const LINK: &str = "otpauth://totp/Example:alice@example.com?secret=GEZDGNBVGY3T
 const B32: &[u8] = b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 fn qr(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
+    support::data(name)
 }
 
 #[test]
