@@ -108,12 +108,20 @@ kiln() {
   shift
   printf '   $ kiln.exe %s%s\n' "$*" "$([[ $input == - ]] && echo ' < (empty pipe)' || echo " < ${input##*/}")"
   set +e
-  if [[ $input == - ]]; then
-    (cd "$work/bin" && printf '' | timeout 60 "$wine" ./kiln.exe "$@" >"$out" 2>"$err")
-  else
-    (cd "$work/bin" && timeout 60 "$wine" ./kiln.exe "$@" <"$input" >"$out" 2>"$err")
-  fi
-  rc=$?
+  local try
+  for try in 1 2; do
+    if [[ $input == - ]]; then
+      (cd "$work/bin" && printf '' | timeout 60 "$wine" ./kiln.exe "$@" >"$out" 2>"$err")
+    else
+      (cd "$work/bin" && timeout 60 "$wine" ./kiln.exe "$@" <"$input" >"$out" 2>"$err")
+    fi
+    rc=$?
+    # Wine's own server can drop the connection ("wine client error: ... Connection reset
+    # by peer") before kiln.exe runs at all: that is Wine's failure, not kiln's, so the
+    # same command runs once more. Any other result counts as it is.
+    grep -q '^wine client error' "$err" || break
+    echo "   (Wine's server dropped the connection; running the command again)"
+  done
   set -e
 }
 ok() {
