@@ -4,23 +4,10 @@
 mod common;
 use common::*;
 
-use kiln_core::params::{DisplayTimeout, TokenConfig, TokenHmac, TokenStep};
+use kiln_core::params::TokenConfig;
 use kiln_core::session::*;
 use kiln_sim::{Fault, FaultPoint, SimConfig, SimLink};
 use proptest::prelude::*;
-
-const RESTRICTED: &str = "86596220000001";
-const UNRESTRICTED: &str = "86596120000001";
-const OLD_SEED: [u8; 20] = [0xEE; 20];
-const NEW_SEED: &[u8] = b"new seed of 23 bytes!!!";
-
-fn config() -> TokenConfig {
-    TokenConfig {
-        hmac: TokenHmac::Sha256,
-        step: TokenStep::Secs60,
-        display_timeout: DisplayTimeout::S15,
-    }
-}
 
 /// Clock offsets of the matrix: 42 s (the first read decides the advice: no
 /// refinement polls) and 2.3 s (read at START's phase, the first interval

@@ -17,26 +17,14 @@
 mod common;
 use common::*;
 
-use kiln_core::params::{DisplayTimeout, TokenConfig, TokenHmac, TokenStep};
+use kiln_core::params::TokenConfig;
 use kiln_core::proto::{KeyChoice, UnknownModelPolicy};
 use kiln_core::session::*;
 use kiln_sim::{Fault, FaultPoint, Reply, SimConfig, SimLink};
 use std::collections::BTreeMap;
 
-const RESTRICTED: &str = "86596220000001";
-const UNRESTRICTED: &str = "86596120000001";
 /// A prefix no model has: programmed only with an explicitly named key.
 const UNKNOWN: &str = "99999990000001";
-const OLD_SEED: [u8; 20] = [0xEE; 20];
-const NEW_SEED: &[u8] = b"new seed of 23 bytes!!!";
-
-fn config() -> TokenConfig {
-    TokenConfig {
-        hmac: TokenHmac::Sha256,
-        step: TokenStep::Secs60,
-        display_timeout: DisplayTimeout::S15,
-    }
-}
 
 /// Every kind of trouble at one command.
 fn faults() -> Vec<(&'static str, FaultPoint)> {

@@ -51,3 +51,19 @@ pub fn serial_cfg(serial: &str) -> SimConfig {
 pub fn run(session: &mut impl Session, link: &mut SimLink, clock: &mut VirtualClock) -> Outcome {
     run_session(session, link, clock)
 }
+
+/// The fault matrices' models, seeds and settings (faults.rs, refusals.rs).
+pub const RESTRICTED: &str = "86596220000001";
+pub const UNRESTRICTED: &str = "86596120000001";
+/// The seed the card holds before a burn, and the one burned.
+pub const OLD_SEED: [u8; 20] = [0xEE; 20];
+pub const NEW_SEED: &[u8] = b"new seed of 23 bytes!!!";
+
+/// Settings unlike the card's defaults, so a written config is visible.
+pub fn config() -> TokenConfig {
+    TokenConfig {
+        hmac: kiln_core::params::TokenHmac::Sha256,
+        step: kiln_core::params::TokenStep::Secs60,
+        display_timeout: kiln_core::params::DisplayTimeout::S15,
+    }
+}
