@@ -14,7 +14,7 @@ use crate::source::SourceArgs;
 use crate::transport::{self, TransportArgs};
 use kiln_core::params::{DisplayTimeout, TokenConfig};
 use kiln_core::proto::{Serial, UnknownModelPolicy};
-use kiln_core::session::{run_burn_action, BurnRequest, Clock, Outcome, Resume};
+use kiln_core::session::{run_burn_action, BurnRequest, Clock, Exchange, Outcome, Resume};
 use serde_json::json;
 use std::io::IsTerminal;
 
@@ -220,7 +220,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         resume,
         &mut *t.link,
         &mut *t.clock,
-        &mut |e| {
+        &mut |e: &Exchange| {
             if !ctx.json {
                 println!("{}", show::step_text(e));
             }

@@ -165,7 +165,7 @@ fn burn_faults_at_every_command_end_the_action_unless_the_link_was_lost() {
                     None,
                     &mut l,
                     &mut c,
-                    &mut |_| {},
+                    &mut |_: &Exchange| {},
                     &mut |f| {
                         presented_again += 1;
                         // Only a link loss may ask for the token again.
@@ -234,7 +234,7 @@ fn a_refused_write_is_reported_with_what_the_token_holds() {
             None,
             &mut l,
             &mut c,
-            &mut |_| {},
+            &mut |_: &Exchange| {},
             &mut |_| panic!("a refusal must not ask for the token again"),
         );
         let f = action.outcome.failure().unwrap();
@@ -333,7 +333,7 @@ fn unknown_models_read_only_by_default_never_authenticate() {
                 None,
                 &mut l,
                 &mut c,
-                &mut |_| {},
+                &mut |_: &Exchange| {},
                 &mut |_| true,
             );
             let ctx = format!("command {command} {name}: {:?}", action.outcome);

@@ -16,7 +16,7 @@
 //! at most twice in all, the second time only after the token really left and
 //! came back.
 
-use super::driver::{run_session_observed, Clock, Exchange, Transceive};
+use super::driver::{run_session_with, Clock, Observer, Transceive};
 use super::outcome::{Failure, Outcome, Resume};
 use super::{BurnRequest, BurnSession};
 
@@ -40,14 +40,14 @@ pub fn run_burn_action(
     resume: Option<Resume>,
     link: &mut (impl Transceive + ?Sized),
     clock: &mut (impl Clock + ?Sized),
-    observe: &mut dyn FnMut(&Exchange),
+    observe: &mut dyn Observer,
     present_again: &mut dyn FnMut(&Failure) -> bool,
 ) -> BurnAction {
     let mut session = match resume {
         Some(r) => BurnSession::resume(request.clone(), r),
         None => BurnSession::new(request.clone()),
     };
-    let first = run_session_observed(&mut session, link, clock, observe);
+    let first = run_session_with(&mut session, link, clock, observe);
     let again = match first.failure() {
         Some(f) => match f.retap() {
             Some(r) if present_again(f) => Some(r.clone()),
@@ -63,7 +63,7 @@ pub fn run_burn_action(
     };
     let mut finishing = BurnSession::resume(request.clone(), retap);
     BurnAction {
-        outcome: run_session_observed(&mut finishing, link, clock, observe),
+        outcome: run_session_with(&mut finishing, link, clock, observe),
         sessions: 2,
     }
 }

@@ -2,8 +2,7 @@
 //! [`Transceive`] with a [`Clock`], handling the T=0 continuations (`61 XX`,
 //! `6C XX`) that contact PC/SC readers may produce.
 
-use super::{Action, LinkError, Outcome, Session, SessionError};
-use crate::proto::apdu::command_name;
+use super::{Action, Event, LinkError, Outcome, Session, SessionError, Step};
 use crate::proto::StatusWord;
 use crate::time::UnixMicros;
 use zeroize::Zeroizing;
@@ -43,6 +42,8 @@ impl Clock for SystemClock {
 /// What happened in one exchange (for progress output and benchmarks; no data bytes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exchange {
+    pub step: Step,
+    /// The command's name ([`Step::command`]).
     pub command: &'static str,
     /// Bytes sent and received, T=0 continuations included.
     pub bytes_sent: usize,
@@ -61,13 +62,35 @@ const MAX_CONTINUATIONS: usize = 8;
 /// a looping session.
 const MAX_ACTIONS: usize = 40;
 
+/// What the driver tells its caller while a session runs: the session's
+/// [`Event`]s as they happen, and the timing of every exchange. Both default to
+/// nothing; a closure `FnMut(&Exchange)` is an observer of exchanges only.
+pub trait Observer {
+    /// After each exchange, before the session sees the answer.
+    fn on_exchange(&mut self, _exchange: &Exchange) {}
+    /// Each event of the session, in order.
+    fn on_event(&mut self, _event: &Event) {}
+}
+
+impl<F: FnMut(&Exchange)> Observer for F {
+    fn on_exchange(&mut self, exchange: &Exchange) {
+        self(exchange)
+    }
+}
+
 /// Runs `session` to its end.
 pub fn run_session<S: Session + ?Sized>(
     session: &mut S,
     link: &mut (impl Transceive + ?Sized),
     clock: &mut (impl Clock + ?Sized),
 ) -> Outcome {
-    run_session_observed(session, link, clock, &mut |_| {})
+    run_session_with(session, link, clock, &mut |_: &Exchange| {})
+}
+
+fn drain<S: Session + ?Sized>(session: &mut S, observer: &mut dyn Observer) {
+    while let Some(event) = session.poll_event() {
+        observer.on_event(&event);
+    }
 }
 
 /// Runs `session` to its end, reporting every exchange to `observe`.
@@ -75,12 +98,39 @@ pub fn run_session_observed<S: Session + ?Sized>(
     session: &mut S,
     link: &mut (impl Transceive + ?Sized),
     clock: &mut (impl Clock + ?Sized),
-    observe: &mut dyn FnMut(&Exchange),
+    mut observe: &mut dyn FnMut(&Exchange),
+) -> Outcome {
+    run_session_with(session, link, clock, &mut observe)
+}
+
+/// Runs `session` to its end, reporting its events and every exchange to `observer`.
+pub fn run_session_with<S: Session + ?Sized>(
+    session: &mut S,
+    link: &mut (impl Transceive + ?Sized),
+    clock: &mut (impl Clock + ?Sized),
+    observer: &mut dyn Observer,
+) -> Outcome {
+    let outcome = drive(session, link, clock, observer);
+    drain(session, observer);
+    outcome
+}
+
+fn drive<S: Session + ?Sized>(
+    session: &mut S,
+    link: &mut (impl Transceive + ?Sized),
+    clock: &mut (impl Clock + ?Sized),
+    observer: &mut dyn Observer,
 ) -> Outcome {
     for _ in 0..MAX_ACTIONS {
-        match session.poll(clock.now()) {
+        let action = session.poll(clock.now());
+        drain(session, observer);
+        match action {
             Action::Finished(outcome) => return outcome,
-            Action::Transmit { apdu, not_before } => {
+            Action::Transmit {
+                apdu,
+                step,
+                not_before,
+            } => {
                 let apdu = Zeroizing::new(apdu);
                 if let Some(t) = not_before {
                     clock.sleep_until(t);
@@ -89,8 +139,9 @@ pub fn run_session_observed<S: Session + ?Sized>(
                 let mut stats = (0usize, 0usize, 0usize);
                 let result = exchange_t0(link, &apdu, &mut stats);
                 let received_at = clock.now();
-                observe(&Exchange {
-                    command: command_name(&apdu),
+                observer.on_exchange(&Exchange {
+                    step,
+                    command: step.command(),
                     bytes_sent: stats.0,
                     bytes_received: stats.1,
                     transmissions: stats.2,
@@ -108,6 +159,7 @@ pub fn run_session_observed<S: Session + ?Sized>(
                     Ok(resp) => session.on_response(&resp, sent_at, received_at),
                     Err(e) => session.on_link_error(e),
                 }
+                drain(session, observer);
             }
         }
     }

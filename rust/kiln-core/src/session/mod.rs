@@ -5,7 +5,7 @@
 //! ```text
 //! loop {
 //!     match session.poll(now()) {
-//!         Action::Transmit { apdu, not_before } => {
+//!         Action::Transmit { apdu, not_before, .. } => {
 //!             /* wait until not_before, if any */
 //!             let sent = now();
 //!             match link.transceive(&apdu) {
@@ -15,6 +15,7 @@
 //!         }
 //!         Action::Finished(outcome) => break outcome,
 //!     }
+//!     while let Some(event) = session.poll_event() { /* show progress */ }
 //! }
 //! ```
 //!
@@ -33,12 +34,19 @@
 mod action;
 pub mod driver;
 mod engine;
+mod event;
+mod next;
 pub mod outcome;
 pub mod timing;
 
 pub use action::{run_burn_action, BurnAction};
-pub use driver::{run_session, run_session_observed, Clock, Exchange, SystemClock, Transceive};
+pub use driver::{
+    run_session, run_session_observed, run_session_with, Clock, Exchange, Observer, SystemClock,
+    Transceive,
+};
 pub use engine::expected_codes;
+pub use event::Event;
+pub use next::NextStep;
 pub use outcome::*;
 pub use timing::{
     session_latency, ConfigTimer, ConfigWrite, Measure, PlannedSet, SendAt, SendNow, Timing,
@@ -53,12 +61,13 @@ use engine::{ClockSetup, Engine, Job};
 /// What the caller should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Send `apdu` (not before `not_before` on the reference clock, when set),
-    /// then call [`Session::on_response`] or [`Session::on_link_error`].
-    /// WRITE SEED carries the encrypted seed: zeroize the buffer after sending
-    /// (the blocking driver does).
+    /// Send `apdu`, the command of `step` (not before `not_before` on the
+    /// reference clock, when set), then call [`Session::on_response`] or
+    /// [`Session::on_link_error`]. WRITE SEED carries the encrypted seed:
+    /// zeroize the buffer after sending (the blocking driver does).
     Transmit {
         apdu: Vec<u8>,
+        step: Step,
         not_before: Option<UnixMicros>,
     },
     /// The session is over; further polls return the same outcome.
@@ -74,6 +83,9 @@ pub trait Session {
     fn on_response(&mut self, response: &[u8], sent_at: UnixMicros, received_at: UnixMicros);
     /// The transport failed while the last command was outstanding.
     fn on_link_error(&mut self, error: LinkError);
+    /// The next thing that happened, oldest first (see [`Event`]). Take them
+    /// after each `poll` and each answer.
+    fn poll_event(&mut self) -> Option<Event>;
 }
 
 macro_rules! delegate_session {
@@ -92,6 +104,9 @@ macro_rules! delegate_session {
             }
             fn on_link_error(&mut self, error: LinkError) {
                 self.0.on_link_error(error)
+            }
+            fn poll_event(&mut self) -> Option<Event> {
+                self.0.poll_event()
             }
         }
     };
@@ -275,5 +290,8 @@ impl<S: Session + ?Sized> Session for Box<S> {
     }
     fn on_link_error(&mut self, error: LinkError) {
         (**self).on_link_error(error)
+    }
+    fn poll_event(&mut self) -> Option<Event> {
+        (**self).poll_event()
     }
 }
