@@ -12,9 +12,12 @@ Exit codes:
   1  general failure (I/O, internal error)
   2  command line not understood, an option value the tokens cannot take
      (or settings missing for kiln sync)
-  3  input refused (bad seed/QR/file); nothing was sent to a token
+  3  input refused (bad seed/QR/file, or this computer's clock is wrong);
+     nothing was written to a token
   4  the token refused a command (wrong key, bad data)
-  5  the token or reader was lost mid-session (the message says what state the token is in)
+  5  present the token again: it was lost mid-session, answered nonsense before any
+     write, did not confirm its clock, or is not the token to finish (the message
+     says what state the token is in)
   6  no reader, no token, or an unknown token model; a sync that must be a burn
   7  the code did not match (verify/diagnose)
   130  stopped by Ctrl-C (after a token session: the message says what state the token is in)"

@@ -34,6 +34,8 @@ mod cmd_readers;
 mod cmd_sync;
 mod cmd_verify;
 mod exit;
+#[cfg(test)]
+mod exit_table_tests;
 mod input;
 mod interrupt;
 mod keyopt;

@@ -2,7 +2,7 @@
 
 use crate::exit::Exit;
 use kiln_core::params::TokenConfig;
-use kiln_core::session::{Exchange, Failure, FailureKind, TokenReading, TokenState};
+use kiln_core::session::{Exchange, Failure, FailureKind, NextStep, TokenReading, TokenState};
 use kiln_core::time::UnixMicros;
 use serde_json::{json, Value};
 
@@ -230,12 +230,20 @@ pub fn with_status(mut v: Value, ok: bool, steps: Vec<Value>) -> Value {
     v
 }
 
+/// The exit code of a failed session: a table over the core's classification
+/// ([`NextStep`]), the same one the app's error kinds are a table over.
 pub fn failure_exit(f: &Failure) -> Exit {
-    match f.kind() {
-        FailureKind::LinkLost => Exit::LinkLost,
-        FailureKind::Refused => Exit::TokenRefused,
-        FailureKind::Garbled | FailureKind::Caller => Exit::Failure,
-        FailureKind::Policy => Exit::NoToken,
+    exit_for(f.next_step())
+}
+
+/// The exit-code table over [`NextStep`] (docs/cli.md, "Exit codes").
+pub fn exit_for(next: NextStep) -> Exit {
+    match next {
+        NextStep::TapAgain => Exit::LinkLost,
+        NextStep::Refused { .. } => Exit::TokenRefused,
+        NextStep::NeedsKey | NextStep::BurnInstead => Exit::NoToken,
+        NextStep::FixDeviceClock => Exit::InputRefused,
+        NextStep::Internal => Exit::Failure,
     }
 }
 

@@ -2,6 +2,8 @@
 //!
 //! - [`expected_codes`]: previous, current and next code and the seconds left in
 //!   the current step, for a key, algorithm, digit count, period and Unix time.
+//! - [`token_code_windows`]: the codes a freshly burned token shows around its
+//!   own time, each with its time step (what a burn report lists).
 //! - [`diagnose`]: given the code a user read off a token (or that a service
 //!   rejected), search clock offsets (±10 steps), both token algorithms, both token
 //!   periods and the other text encoding, and explain the most likely cause in
@@ -9,7 +11,7 @@
 //!
 //! Pure functions: the caller supplies the time.
 
-use crate::params::{Algorithm, TokenHmac, TokenSeed, TokenStep};
+use crate::params::{Algorithm, TokenConfig, TokenHmac, TokenSeed, TokenStep};
 use crate::seed::{AlgorithmSpec, Encoding, SeedSpec};
 use crate::totp::{self, TotpError};
 use std::fmt;
@@ -114,6 +116,46 @@ pub fn expected_token_codes(
         step.seconds(),
         unix_secs,
     )
+}
+
+/// A code a token shows during one time step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedCode {
+    /// The time step during which the code is shown, Unix seconds `[from, until)`
+    /// on the token's clock.
+    pub from_unix: u64,
+    pub until_unix: u64,
+    /// Six digits with leading zeros.
+    pub code: String,
+}
+
+/// The previous, current and next two codes of a token holding `seed` with
+/// `config`, at its own time `at_secs`.
+///
+/// `at_secs` is an estimate (the token's clock is known to a few ms): right at a
+/// step boundary the token may still show the previous step's code, so it is
+/// listed too. The two following steps cover the power cycle before the user
+/// reads the token.
+pub fn token_code_windows(
+    seed: &TokenSeed,
+    config: &TokenConfig,
+    at_secs: u64,
+) -> Vec<ExpectedCode> {
+    let period = config.step.seconds();
+    let current = at_secs - at_secs % period;
+    let first = current.saturating_sub(period);
+    let steps = if current >= period { 4u64 } else { 3 };
+    (0..steps)
+        .filter_map(|i| {
+            let from = first.checked_add(i.checked_mul(period)?)?;
+            let code = totp::code(seed.expose(), config.hmac.algorithm(), 6, period, from).ok()?;
+            Some(ExpectedCode {
+                from_unix: from,
+                until_unix: from.checked_add(period)?,
+                code: totp::format_code(code, 6),
+            })
+        })
+        .collect()
 }
 
 /// Expected codes for what a service asks for (any algorithm the crate can

@@ -14,6 +14,8 @@
 //! (mozilla/uniffi-rs#1434). `toString()` of both exceptions returns the sentence
 //! (exported `Display`).
 
+use kiln_core::session::{NextStep, SessionError};
+
 /// A transport failure, thrown by the Kotlin `TokenLink` (or synthesised from an
 /// unexpected Kotlin exception).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -122,6 +124,48 @@ pub(crate) fn sentence(text: &str) -> String {
         out.push('.');
     }
     out
+}
+
+impl From<&kiln_core::session::Failure> for KilnError {
+    /// The table of `docs/ffi.md` over the core's [`NextStep`]. The message is the
+    /// core's error plus its advice for the token's state ("… This token now has
+    /// no seed — tap again …").
+    fn from(f: &kiln_core::session::Failure) -> Self {
+        let user_message = sentence(&f.to_string());
+        let resume_serial = f.resume_serial().map(ToString::to_string);
+        let token_may_be_blank = f.may_be_blank();
+        match f.next_step() {
+            NextStep::TapAgain => KilnError::LinkLost {
+                user_message,
+                token_may_be_blank,
+                resume_serial,
+            },
+            // The action is over: the app contacts the token again only after the
+            // user chose to try once more, on the same serial.
+            NextStep::Refused { tries_left } => KilnError::RefusedByToken {
+                user_message,
+                tries_left,
+                token_may_be_blank,
+                resume_serial,
+            },
+            NextStep::NeedsKey => KilnError::UnknownModel {
+                user_message,
+                serial: match &f.error {
+                    SessionError::UnknownModel { serial } => serial.to_string(),
+                    _ => f
+                        .serial
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                },
+                report: f.before.as_ref().map(crate::report::ContactReport::of),
+            },
+            NextStep::BurnInstead | NextStep::FixDeviceClock => {
+                KilnError::BadInput { user_message }
+            }
+            NextStep::Internal => KilnError::Internal { user_message },
+        }
+    }
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod error;
+mod events;
 pub mod qr;
 pub mod report;
 pub mod seed;

@@ -1,8 +1,9 @@
 //! Token sessions over a Kotlin-implemented link: [`read_token`], [`burn_token`],
 //! [`sync_token`].
 //!
-//! Each call runs `kiln_core::session::run_session_observed` (the driver the CLI and
-//! the simulator use) to the end, with two adapters:
+//! A forwarding layer: each call builds the core's session, runs it with the
+//! core's driver (`kiln_core::session::run_session_with`, the one the CLI and the
+//! simulator use) over two adapters, and maps what the core says:
 //!
 //! - [`ForeignLink`]: `kiln_core::session::Transceive` over the foreign
 //!   [`TokenLink`]. Kotlin's `LinkException`s become core link errors; an unexpected
@@ -10,34 +11,30 @@
 //! - [`ReferenceTime`]: `kiln_core::session::Clock` = system time +
 //!   [`ReferenceClock::offset_ms`] (e.g. network time on Android).
 //!
-//! They block until the session ends (a burn is six exchanges plus clock polls, and
+//! Progress is the core's event stream, mapped one to one onto [`SessionEvent`]s
+//! (`crate::events`); failures are the core's `NextStep` table (`crate::error`).
+//! Nothing here parses an answer or measures a clock.
+//!
+//! The calls block until the session ends (a burn is six exchanges plus clock polls, and
 //! waits for the planned WRITE CONFIG instant: about 1–3 s): call them off the UI thread — on Android, directly on the NFC
 //! reader-mode callback thread that delivered the tag. Why a blocking run rather than
 //! step-wise calls is explained in the crate documentation.
-//!
-//! Progress goes to the optional [`SessionObserver`] on the calling thread. An
-//! exception thrown by the observer is logged and ignored: it never aborts a burn.
 
-use crate::error::{sentence, KilnError, LinkError};
-use crate::seed::{codes_view, ExpectedCodes, Seed};
-use kiln_core::clock::{
-    advise, Advice, AdviceConfig, DriftEstimate, Reading, Reference, ReferenceSource, SyncResidual,
-};
+use crate::error::{KilnError, LinkError};
+use crate::events::{advice_view, Forward};
+use crate::seed::{ExpectedCodes, Seed};
+use kiln_core::clock::{Reference, ReferenceSource, SyncResidual};
 use kiln_core::params::{DisplayTimeout, TokenConfig, TokenStep};
-use kiln_core::proto::apdu::command_name;
-use kiln_core::proto::response::{parse_info, split_status};
-use kiln_core::proto::{
-    DeviceKey, KeyChoice, Model, Serial, StatusWord, SyncClass, UnknownModelPolicy,
-};
+use kiln_core::proto::{DeviceKey, KeyChoice, Serial, SyncClass, UnknownModelPolicy};
 use kiln_core::session::{
-    self as core, run_session_observed, BurnRequest, BurnSession, Clock, Exchange, Failure,
-    FailureKind, Measure, Outcome, ReadSession, Resume, Session, SessionError, SyncSession,
-    SystemClock, TokenReading, TokenState, Transceive,
+    self as core, run_session_with, BurnRequest, BurnSession, Clock, ExpectedCode, Measure,
+    Outcome, ReadSession, Resume, Session, SyncSession, SystemClock, TokenReading, Transceive,
 };
 use kiln_core::time::UnixMicros;
-use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+
+pub use crate::events::{DriftView, SessionEvent, SessionObserver};
 
 /// One APDU exchange with the token, implemented in Kotlin over `IsoDep.transceive`.
 ///
@@ -49,32 +46,6 @@ pub trait TokenLink: Send + Sync {
     fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, LinkError>;
 }
 
-/// Progress of a session, for the UI, TalkBack and haptics. Called on the thread
-/// running the session.
-#[uniffi::export(with_foreign)]
-pub trait SessionObserver: Send + Sync {
-    fn on_event(&self, event: SessionEvent);
-}
-
-/// What just happened in a session.
-#[derive(uniffi::Enum, Clone, Debug, PartialEq, Eq)]
-pub enum SessionEvent {
-    /// GET INFO answered: the token's serial and model ("Token2 OTPC-P2-i" or "unknown model").
-    TokenFound { serial: String, model: String },
-    /// The token clock against the reference clock, from that GET INFO.
-    DriftMeasured { drift: DriftView },
-    /// The token accepted the key.
-    Authenticated,
-    /// Clock and settings written.
-    ConfigWritten,
-    /// Seed written.
-    SeedWritten,
-    /// The closing GET INFO answered: the session is about to report.
-    Confirmed,
-    /// A plain sentence before each command ("Writing the seed…").
-    Step { text: String },
-}
-
 /// The reference time the session measures and sets the token clock against.
 #[derive(uniffi::Record, Clone, Debug, PartialEq, Eq)]
 pub struct ReferenceClock {
@@ -84,20 +55,6 @@ pub struct ReferenceClock {
     pub trusted: bool,
     /// Shown to the user, e.g. "network time" or "phone clock (not verified)".
     pub source: String,
-}
-
-/// The token's clock against the reference clock.
-#[derive(uniffi::Record, Clone, Debug, PartialEq, Eq)]
-pub struct DriftView {
-    /// Token minus reference, milliseconds (positive: the token is ahead).
-    pub drift_ms: i64,
-    /// ± bound of `drift_ms`, milliseconds.
-    pub uncertainty_ms: i64,
-    /// `in sync`, `sync recommended` or `sync required`.
-    pub advice: String,
-    /// E.g. "+3.42 s ± 0.52 s — sync recommended".
-    pub text: String,
-    pub reference_trusted: bool,
 }
 
 /// What a GET INFO told about the token.
@@ -222,26 +179,15 @@ pub fn burn_token(
         _ => BurnSession::new(request),
     };
     match run(&mut session, link, &clock, observer)? {
-        Outcome::Burned(r) => {
-            let now = ReferenceTime::new(&clock).now();
-            let codes = kiln_core::verify::expected_token_codes(
-                &program.seed,
-                program.hmac,
-                program.step,
-                u64::try_from(now.div_euclid(1_000_000)).unwrap_or(0),
-            )
-            .map(codes_view)
-            .map_err(KilnError::internal)?;
-            Ok(report(
-                &r.before,
-                r.after.as_ref(),
-                r.clock_written,
-                r.residual.as_ref(),
-                &r.config,
-                codes,
-                r.instruction.to_string(),
-            ))
-        }
+        Outcome::Burned(r) => Ok(report(
+            &r.before,
+            r.after.as_ref(),
+            r.clock_written,
+            r.residual.as_ref(),
+            &r.config,
+            codes_now(&r.expected_codes, r.codes_at, r.config.step),
+            r.instruction.to_string(),
+        )),
         other => Err(unexpected(&other)),
     }
 }
@@ -330,6 +276,28 @@ fn step_secs(step: TokenStep) -> u32 {
     u32::try_from(step.seconds()).unwrap_or(30)
 }
 
+/// The codes the token shows at the report's instant, from the report's list
+/// (previous, current, next). Empty strings if the list does not cover it.
+fn codes_now(windows: &[ExpectedCode], at: u64, step: TokenStep) -> ExpectedCodes {
+    let current = windows
+        .iter()
+        .position(|w| (w.from_unix..w.until_unix).contains(&at));
+    let code = |i: Option<usize>| {
+        i.and_then(|i| windows.get(i))
+            .map(|w| w.code.clone())
+            .unwrap_or_default()
+    };
+    ExpectedCodes {
+        previous: code(current.and_then(|i| i.checked_sub(1))),
+        current: code(current),
+        next: code(current.map(|i| i + 1)),
+        seconds_left: current
+            .and_then(|i| windows.get(i))
+            .map_or(0, |w| u32::try_from(w.until_unix - at).unwrap_or(0)),
+        period: step_secs(step),
+    }
+}
+
 /// Runs a session to its end with the adapters; a failure becomes a [`KilnError`].
 pub(crate) fn run<S: Session>(
     session: &mut S,
@@ -337,23 +305,17 @@ pub(crate) fn run<S: Session>(
     clock: &ReferenceClock,
     observer: Option<Arc<dyn SessionObserver>>,
 ) -> Result<Outcome, KilnError> {
-    let events = Events::new(observer, clock);
-    let mut foreign = ForeignLink {
-        link,
-        events: &events,
-    };
+    let mut forward = Forward::new(observer);
+    let mut foreign = ForeignLink { link };
     let mut time = ReferenceTime::new(clock);
     // The driver and the sessions do not panic on any input; should a bug make
     // them, the caller still gets a typed error rather than an abort.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        run_session_observed(session, &mut foreign, &mut time, &mut |x| {
-            events.exchange(x)
-        })
+        run_session_with(session, &mut foreign, &mut time, &mut forward)
     }))
     .map_err(|_| {
         KilnError::internal("the session stopped on an internal error; please report this")
     })?;
-    events.drift_done();
     match outcome {
         Outcome::Failed(f) => {
             log::info!("session failed: {:?} (token state {:?})", f.kind(), f.token);
@@ -397,165 +359,20 @@ impl Clock for ReferenceTime {
     }
 }
 
-/// Event bookkeeping shared by the link adapter and the driver's exchange callback.
-///
-/// A session may read the clock several times before writing (refinement polls) and
-/// after (confirmation polls). Events: `TokenFound` at the first answered GET INFO;
-/// `DriftMeasured` once, when the measurement before writing is over (just before the
-/// first other command, or at the end of a read-only session), from the intersection
-/// of those readings; `Confirmed` at the first answered GET INFO after a write.
-struct Events {
-    observer: Option<Arc<dyn SessionObserver>>,
-    clock: ReferenceClock,
-    /// Serial and clock of the last GET INFO answer (parsed for the events only;
-    /// the session parses it again for itself).
-    info: RefCell<Option<(Serial, u32)>>,
-    found: Cell<bool>,
-    estimate: Cell<Option<DriftEstimate>>,
-    drift_sent: Cell<bool>,
-    written: Cell<bool>,
-    confirmed: Cell<bool>,
-}
-
-impl Events {
-    fn new(observer: Option<Arc<dyn SessionObserver>>, clock: &ReferenceClock) -> Self {
-        Self {
-            observer,
-            clock: clock.clone(),
-            info: RefCell::new(None),
-            found: Cell::new(false),
-            estimate: Cell::new(None),
-            drift_sent: Cell::new(false),
-            written: Cell::new(false),
-            confirmed: Cell::new(false),
-        }
-    }
-
-    fn emit(&self, event: SessionEvent) {
-        if let Some(o) = &self.observer {
-            // A Kotlin exception in on_event surfaces as a panic in the generated
-            // callback code: contain it, a progress display must not abort a burn.
-            if catch_unwind(AssertUnwindSafe(|| o.on_event(event))).is_err() {
-                log::warn!("SessionObserver.on_event threw; ignored");
-            }
-        }
-    }
-
-    /// Reports the drift measured so far, once.
-    fn drift_done(&self) {
-        if self.drift_sent.get() {
-            return;
-        }
-        if let Some(e) = self.estimate.get() {
-            self.drift_sent.set(true);
-            self.emit(SessionEvent::DriftMeasured {
-                drift: drift_view(e, &self.clock),
-            });
-        }
-    }
-
-    fn before(&self, apdu: &[u8]) {
-        let name = command_name(apdu);
-        if name != "GET INFO" && name != "GET RESPONSE" {
-            self.drift_done();
-        }
-        let text = match name {
-            "GET INFO" if !self.found.get() => "Reading the token's serial number and clock…",
-            "GET INFO" => "Checking the token's clock…",
-            "GET CHALLENGE" => "Starting the key check…",
-            "EXTERNAL AUTHENTICATE" => "Checking the token's key…",
-            "WRITE CONFIG" => "Setting the clock and settings…",
-            "WRITE SEED" => "Writing the seed…",
-            _ => return,
-        };
-        if matches!(name, "WRITE CONFIG" | "WRITE SEED") {
-            self.written.set(true);
-        }
-        self.emit(SessionEvent::Step { text: text.into() });
-    }
-
-    fn after(&self, apdu: &[u8], response: &[u8]) {
-        if command_name(apdu) != "GET INFO" {
-            return;
-        }
-        if let Ok((data, StatusWord::Success)) = split_status(response) {
-            if let Ok(info) = parse_info(data) {
-                *self.info.borrow_mut() = Some((info.serial, info.clock));
-            }
-        }
-    }
-
-    fn exchange(&self, x: &Exchange) {
-        if x.result != Ok(StatusWord::Success) {
-            return;
-        }
-        match x.command {
-            "GET INFO" => {
-                let Some((serial, token_clock)) = self.info.borrow_mut().take() else {
-                    return;
-                };
-                if self.written.get() {
-                    if !self.confirmed.replace(true) {
-                        self.emit(SessionEvent::Confirmed);
-                    }
-                    return;
-                }
-                if !self.found.replace(true) {
-                    self.emit(SessionEvent::TokenFound {
-                        serial: serial.to_string(),
-                        model: Model::lookup(&serial).to_string(),
-                    });
-                }
-                if let Ok(r) = Reading::new(x.sent_at, x.received_at, token_clock) {
-                    let reading = DriftEstimate::from_reading(&r, 0);
-                    let merged = match self.estimate.get() {
-                        // Readings that disagree are the session's to report.
-                        Some(e) => e.intersect(reading).unwrap_or(e),
-                        None => reading,
-                    };
-                    self.estimate.set(Some(merged));
-                }
-            }
-            "EXTERNAL AUTHENTICATE" => self.emit(SessionEvent::Authenticated),
-            "WRITE CONFIG" => self.emit(SessionEvent::ConfigWritten),
-            "WRITE SEED" => self.emit(SessionEvent::SeedWritten),
-            _ => {}
-        }
-    }
-}
-
 /// `Transceive` over the foreign [`TokenLink`].
-struct ForeignLink<'a> {
+struct ForeignLink {
     link: Arc<dyn TokenLink>,
-    events: &'a Events,
 }
 
-impl Transceive for ForeignLink<'_> {
+impl Transceive for ForeignLink {
     fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, core::LinkError> {
-        self.events.before(apdu);
         // The WRITE SEED command carries the seed encrypted under the device key;
         // Kotlin needs the bytes to send them. This copy is handed over to Kotlin.
-        match self.link.transceive(apdu.to_vec()) {
-            Ok(response) => {
-                self.events.after(apdu, &response);
-                Ok(response)
-            }
-            Err(e) => {
-                log::info!("link error during {}: {e}", command_name(apdu));
-                Err(e.into())
-            }
-        }
+        self.link.transceive(apdu.to_vec()).map_err(|e| {
+            log::info!("link error: {e}");
+            e.into()
+        })
     }
-}
-
-/// True when the token may now hold no seed at all.
-fn may_be_blank(state: TokenState) -> bool {
-    matches!(
-        state,
-        TokenState::SeedErased
-            | TokenState::ConfigUncertain { erases_seed: true }
-            | TokenState::SeedUncertain { seed_erased: true }
-    )
 }
 
 /// The core's view of the caller's reference clock: network time when trusted
@@ -565,23 +382,6 @@ pub(crate) fn reference(clock: &ReferenceClock) -> Reference {
         Reference::trusted(ReferenceSource::Network)
     } else {
         Reference::untrusted(ReferenceSource::System)
-    }
-}
-
-/// The drift interval with the advice the sessions give for it (default thresholds:
-/// 2 s recommended, one 30 s step required).
-fn drift_view(e: DriftEstimate, clock: &ReferenceClock) -> DriftView {
-    advice_view(&advise(e, reference(clock), &AdviceConfig::default()))
-}
-
-fn advice_view(advice: &Advice) -> DriftView {
-    let e = advice.estimate();
-    DriftView {
-        drift_ms: e.midpoint_us() / 1000,
-        uncertainty_ms: (e.half_width_us().saturating_add(999)) / 1000,
-        advice: advice.level().as_str().to_string(),
-        text: format!("{e} — {advice}"),
-        reference_trusted: advice.reference().trusted,
     }
 }
 
@@ -603,291 +403,5 @@ impl From<LinkError> for core::LinkError {
             LinkError::Timeout { .. } => core::LinkError::Timeout,
             LinkError::Io { detail } => core::LinkError::Io(detail),
         }
-    }
-}
-
-impl From<&Failure> for KilnError {
-    /// The mapping table of `docs/ffi.md`. The message is the core's error plus its
-    /// advice for the token's state ("… This token now has no seed — tap again …").
-    fn from(f: &Failure) -> Self {
-        let user_message = sentence(&f.to_string());
-        let resume_serial = f.resume.as_ref().map(|r| r.serial().to_string());
-        match &f.error {
-            SessionError::AuthRefused { tries_left, .. } => KilnError::RefusedByToken {
-                user_message,
-                tries_left: *tries_left,
-                token_may_be_blank: false,
-                resume_serial: None,
-            },
-            SessionError::UnknownModel { serial } => KilnError::UnknownModel {
-                user_message,
-                serial: serial.to_string(),
-                report: f.before.as_ref().map(crate::report::ContactReport::of),
-            },
-            // The interrupted burn's token is still to be finished: keep its serial.
-            SessionError::WrongToken { expected, .. } => KilnError::LinkLost {
-                user_message,
-                token_may_be_blank: true,
-                resume_serial: Some(expected.to_string()),
-            },
-            SessionError::SyncNeedsBurn { .. } | SessionError::ReferenceClockInvalid { .. } => {
-                KilnError::BadInput { user_message }
-            }
-            SessionError::OutOfOrder(_) => KilnError::Internal { user_message },
-            // A refusal, or a write answered with nonsense: the action is over
-            // (see `Failure::retap`); the app contacts the token again only after
-            // the user chose to try once more, on the same serial.
-            _ if f.kind() == FailureKind::Refused
-                || (f.kind() == FailureKind::Garbled && f.token.needs_finishing()) =>
-            {
-                KilnError::RefusedByToken {
-                    user_message,
-                    tries_left: None,
-                    token_may_be_blank: may_be_blank(f.token),
-                    resume_serial,
-                }
-            }
-            // Link loss, an unusable answer before any write, or a clock the
-            // confirming read did not confirm: the user's next action is to tap again.
-            _ => KilnError::LinkLost {
-                user_message,
-                token_may_be_blank: may_be_blank(f.token),
-                resume_serial,
-            },
-        }
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-    use kiln_core::session::{GarbledDetail, Step};
-
-    fn failure(error: SessionError, token: TokenState, resume: Option<&str>) -> Failure {
-        Failure {
-            error,
-            token,
-            serial: Some(Serial::from("86596220000001")),
-            model: None,
-            before: None,
-            resume: resume.map(|s| Resume::for_serial(Serial::from(s))),
-        }
-    }
-
-    fn map(error: SessionError, token: TokenState, resume: Option<&str>) -> KilnError {
-        KilnError::from(&failure(error, token, resume))
-    }
-
-    #[test]
-    fn every_failure_maps_to_the_variant_a_ui_branches_on() {
-        let s = "86596220000001";
-        let lost = |step| SessionError::LinkLost {
-            step,
-            cause: core::LinkError::TagLost,
-        };
-        // Link loss: "may be blank" follows the token state.
-        for (state, blank) in [
-            (TokenState::Unchanged, false),
-            (TokenState::ConfigUncertain { erases_seed: true }, true),
-            (TokenState::ConfigUncertain { erases_seed: false }, false),
-            (TokenState::SeedErased, true),
-            (TokenState::OldSeedNewSettings, false),
-            (TokenState::SeedUncertain { seed_erased: true }, true),
-            (TokenState::SeedUncertain { seed_erased: false }, false),
-        ] {
-            let resume = state.needs_finishing().then_some(s);
-            match map(lost(Step::WriteConfig), state, resume) {
-                KilnError::LinkLost {
-                    token_may_be_blank,
-                    resume_serial,
-                    user_message,
-                } => {
-                    assert_eq!(token_may_be_blank, blank, "{state:?}");
-                    assert_eq!(resume_serial.as_deref(), resume, "{state:?}");
-                    assert!(user_message.starts_with("The connection"), "{user_message}");
-                    assert!(user_message.ends_with('.'), "{user_message}");
-                }
-                other => panic!("{state:?}: {other:?}"),
-            }
-        }
-        // Refusals.
-        match map(
-            SessionError::AuthRefused {
-                sw: StatusWord::WrongKey(0xC4),
-                tries_left: Some(4),
-            },
-            TokenState::Unchanged,
-            None,
-        ) {
-            KilnError::RefusedByToken {
-                tries_left,
-                user_message,
-                token_may_be_blank,
-                resume_serial,
-            } => {
-                assert_eq!(tries_left, Some(4));
-                assert!(user_message.contains("4 tries left"), "{user_message}");
-                assert!(!token_may_be_blank);
-                assert_eq!(resume_serial, None);
-            }
-            other => panic!("{other:?}"),
-        }
-        // A refused or garbled write: the action is over, the token may be blank,
-        // and a try once more must be on the same serial.
-        for error in [
-            SessionError::Refused {
-                step: Step::WriteSeed,
-                sw: StatusWord::BadData,
-            },
-            SessionError::Garbled {
-                step: Step::WriteSeed,
-                detail: GarbledDetail::UnexpectedStatus(StatusWord::Other(0x6F00)),
-            },
-        ] {
-            match map(
-                error.clone(),
-                TokenState::SeedUncertain { seed_erased: true },
-                Some(s),
-            ) {
-                KilnError::RefusedByToken {
-                    tries_left: None,
-                    token_may_be_blank: true,
-                    resume_serial,
-                    user_message,
-                } => {
-                    assert_eq!(resume_serial.as_deref(), Some(s));
-                    assert!(user_message.contains("sent nothing more"), "{user_message}");
-                }
-                other => panic!("{error:?}: {other:?}"),
-            }
-        }
-        // Unusable answers and an unconfirmed clock: tap again.
-        assert!(matches!(
-            map(
-                SessionError::Garbled {
-                    step: Step::GetChallenge,
-                    detail: GarbledDetail::UnexpectedData(3)
-                },
-                TokenState::Unchanged,
-                None
-            ),
-            KilnError::LinkLost {
-                token_may_be_blank: false,
-                resume_serial: None,
-                ..
-            }
-        ));
-        assert!(matches!(
-            map(
-                SessionError::ClockNotConfirmed {
-                    expected: 1_800_000_000,
-                    found: 1
-                },
-                TokenState::Written,
-                None
-            ),
-            KilnError::LinkLost { .. }
-        ));
-        // Policy.
-        match map(
-            SessionError::UnknownModel {
-                serial: Serial::from("12345"),
-            },
-            TokenState::Unchanged,
-            None,
-        ) {
-            KilnError::UnknownModel { serial, .. } => assert_eq!(serial, "12345"),
-            other => panic!("{other:?}"),
-        }
-        match map(
-            SessionError::WrongToken {
-                expected: Serial::from(s),
-                found: Serial::from("86596220000999"),
-            },
-            TokenState::Unchanged,
-            Some(s),
-        ) {
-            KilnError::LinkLost {
-                resume_serial,
-                token_may_be_blank,
-                ..
-            } => {
-                assert_eq!(resume_serial.as_deref(), Some(s));
-                assert!(token_may_be_blank);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            map(
-                SessionError::SyncNeedsBurn {
-                    model: Model::Unknown
-                },
-                TokenState::Unchanged,
-                None
-            ),
-            KilnError::BadInput { .. }
-        ));
-        assert!(matches!(
-            map(
-                SessionError::ReferenceClockInvalid { now: 0 },
-                TokenState::Unchanged,
-                None
-            ),
-            KilnError::BadInput { .. }
-        ));
-        assert!(matches!(
-            map(
-                SessionError::OutOfOrder("test"),
-                TokenState::Unchanged,
-                None
-            ),
-            KilnError::Internal { .. }
-        ));
-    }
-
-    #[test]
-    fn link_errors_from_kotlin_keep_their_kind() {
-        let d = || "x".to_string();
-        assert_eq!(
-            core::LinkError::from(LinkError::TagLost { detail: d() }),
-            core::LinkError::TagLost
-        );
-        assert_eq!(
-            core::LinkError::from(LinkError::Timeout { detail: d() }),
-            core::LinkError::Timeout
-        );
-        assert_eq!(
-            core::LinkError::from(LinkError::Io { detail: d() }),
-            core::LinkError::Io("x".into())
-        );
-    }
-
-    #[test]
-    fn drift_view_text_and_advice() {
-        let e = DriftEstimate::around(3_420_000, 20_000);
-        let untrusted = ReferenceClock {
-            offset_ms: 0,
-            trusted: false,
-            source: "phone clock (not verified)".into(),
-        };
-        let v = drift_view(e, &untrusted);
-        assert_eq!((v.drift_ms, v.uncertainty_ms), (3_420, 20));
-        assert_eq!(v.advice, "sync recommended");
-        assert!(
-            v.text.starts_with("+3.42 s ± 0.02 s — sync recommended"),
-            "{}",
-            v.text
-        );
-        assert!(v.text.contains("not verified"), "{}", v.text);
-        assert!(!v.reference_trusted);
-        let trusted = ReferenceClock {
-            trusted: true,
-            ..untrusted
-        };
-        let v = drift_view(DriftEstimate::around(-45_000_000, 500_000), &trusted);
-        assert_eq!(v.advice, "sync required");
-        assert!(!v.text.contains("not verified"), "{}", v.text);
-        assert!(v.reference_trusted);
     }
 }

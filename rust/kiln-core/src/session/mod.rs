@@ -44,7 +44,6 @@ pub use driver::{
     run_session, run_session_observed, run_session_with, Clock, Exchange, Observer, SystemClock,
     Transceive,
 };
-pub use engine::expected_codes;
 pub use event::Event;
 pub use next::NextStep;
 pub use outcome::*;

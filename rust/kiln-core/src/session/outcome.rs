@@ -252,15 +252,7 @@ impl TokenReading {
     }
 }
 
-/// A code the token should show once switched off and on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExpectedCode {
-    /// The time step during which the code is shown, Unix seconds `[from, until)`.
-    pub from_unix: u64,
-    pub until_unix: u64,
-    /// Six digits with leading zeros.
-    pub code: String,
-}
+pub use crate::verify::ExpectedCode;
 
 /// The instruction every successful burn ends with.
 pub const POWER_CYCLE_INSTRUCTION: &str =
@@ -288,8 +280,13 @@ pub struct BurnReport {
     pub seed_bytes: usize,
     /// Which key was used ("the family default key", "a user-supplied key").
     pub key: &'static str,
-    /// Current and next two codes, computed from the seed and the reference clock.
+    /// The previous, current and next two codes by the token's own clock
+    /// ([`crate::verify::token_code_windows`]): true time after a clock set,
+    /// the token's kept time otherwise.
     pub expected_codes: Vec<ExpectedCode>,
+    /// The token time (Unix seconds) the codes were computed around: when the
+    /// confirming read answered (or WRITE CONFIG was sent, without one).
+    pub codes_at: u64,
     pub instruction: &'static str,
 }
 

@@ -2,13 +2,12 @@
 
 use super::{Confirming, Engine, Phase, State};
 use crate::clock::SyncResidual;
-use crate::params::{TokenConfig, TokenSeed};
 use crate::session::outcome::{
-    BurnReport, ExpectedCode, Failure, Outcome, Resume, SessionError, SyncReport, TokenReading,
-    TokenState, POWER_CYCLE_INSTRUCTION,
+    BurnReport, Failure, Outcome, Resume, SessionError, SyncReport, TokenReading, TokenState,
+    POWER_CYCLE_INSTRUCTION,
 };
-use crate::time::{UnixMicros, MICROS_PER_SEC};
-use crate::totp;
+use crate::time::MICROS_PER_SEC;
+use crate::verify::token_code_windows;
 
 impl Engine {
     /// Stops in `phase`; `in_flight`: its command was sent and no clean answer
@@ -75,6 +74,7 @@ impl Engine {
         } = c;
         // The codes the token will show: by its own clock (the target offset).
         let at = after.as_ref().map_or(w.config_sent_at, |a| a.received_at) + w.target_offset_us;
+        let codes_at = u64::try_from(at.div_euclid(MICROS_PER_SEC)).unwrap_or(0);
         State::Done(match seed {
             Some(seed) => Outcome::Burned(Box::new(BurnReport {
                 serial: w.before.serial.clone(),
@@ -87,7 +87,8 @@ impl Engine {
                 config: w.config,
                 seed_bytes: seed.len(),
                 key: w.key_name,
-                expected_codes: expected_codes(&seed, &w.config, at),
+                expected_codes: token_code_windows(&seed, &w.config, codes_at),
+                codes_at,
                 instruction: POWER_CYCLE_INSTRUCTION,
                 before: w.before,
             })),
@@ -103,30 +104,4 @@ impl Engine {
             })),
         })
     }
-}
-
-/// The previous, current and next two codes for `seed` at token time `at`.
-///
-/// `at` is an estimate (the token's clock is known to a few ms): right at a step
-/// boundary the token may still show the previous step's code, so it is listed too.
-/// The two following steps cover the power cycle before the user reads the token.
-pub fn expected_codes(seed: &TokenSeed, config: &TokenConfig, at: UnixMicros) -> Vec<ExpectedCode> {
-    let period = config.step.seconds();
-    let Ok(now) = u64::try_from(at.div_euclid(MICROS_PER_SEC)) else {
-        return Vec::new();
-    };
-    let current = now - now % period;
-    let first = current.saturating_sub(period);
-    let steps = if current >= period { 4u64 } else { 3 };
-    (0..steps)
-        .filter_map(|i| {
-            let from = first.checked_add(i.checked_mul(period)?)?;
-            let code = totp::code(seed.expose(), config.hmac.algorithm(), 6, period, from).ok()?;
-            Some(ExpectedCode {
-                from_unix: from,
-                until_unix: from.checked_add(period)?,
-                code: totp::format_code(code, 6),
-            })
-        })
-        .collect()
 }

@@ -30,8 +30,6 @@ use crate::proto::{apdu, Challenge, DeviceKey, StatusWord, UnknownModelPolicy};
 use crate::time::{UnixMicros, MICROS_PER_SEC};
 use std::collections::VecDeque;
 
-pub use finish::expected_codes;
-
 /// 2020-01-01T00:00:00Z: a reference clock before this is wrong.
 pub(crate) const EARLIEST_PLAUSIBLE: UnixMicros = 1_577_836_800 * MICROS_PER_SEC;
 /// The token clock is a u32 of Unix seconds.
