@@ -16,6 +16,8 @@
 mod finish;
 mod measure;
 mod policy;
+#[cfg(test)]
+mod tests;
 
 use super::event::Event;
 use super::outcome::{
