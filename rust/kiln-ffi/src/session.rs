@@ -108,9 +108,13 @@ pub struct BurnReport {
     pub algorithm: String,
     pub period: u32,
     pub display_timeout_secs: u32,
-    /// Codes the token shows now (after the power cycle). Empty strings after a
-    /// clock sync: the seed is not known then.
+    /// Codes the token shows by its own clock when the burn ended (after the
+    /// power cycle). Empty strings after a clock sync: the seed is not known then.
     pub codes: ExpectedCodes,
+    /// The token's clock minus the reference clock the codes are computed by: 0
+    /// after a clock set, its kept offset with `sync_clock = false`. Live codes
+    /// are `seed.expected_codes(reference_now + token_offset_ms / 1000)`.
+    pub token_offset_ms: i64,
     /// What the user does next ("Switch the token off and on now …").
     pub next_step: String,
 }
@@ -179,15 +183,18 @@ pub fn burn_token(
         _ => BurnSession::new(request),
     };
     match run(&mut session, link, &clock, observer)? {
-        Outcome::Burned(r) => Ok(report(
-            &r.before,
-            r.after.as_ref(),
-            r.clock_written,
-            r.residual.as_ref(),
-            &r.config,
-            codes_now(&r.expected_codes, r.codes_at, r.config.step),
-            r.instruction.to_string(),
-        )),
+        Outcome::Burned(r) => Ok(BurnReport {
+            token_offset_ms: r.token_offset_us().div_euclid(1000),
+            ..report(
+                &r.before,
+                r.after.as_ref(),
+                r.clock_written,
+                r.residual.as_ref(),
+                &r.config,
+                codes_now(&r.expected_codes, r.codes_at, r.config.step),
+                r.instruction.to_string(),
+            )
+        }),
         other => Err(unexpected(&other)),
     }
 }
@@ -210,6 +217,7 @@ fn report(
         period: step_secs(config.step),
         display_timeout_secs: config.display_timeout.seconds(),
         codes,
+        token_offset_ms: 0,
         next_step,
     }
 }

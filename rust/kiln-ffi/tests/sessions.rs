@@ -547,3 +547,49 @@ fn sync_clock_false_keeps_the_token_time() {
     assert!(report.residual_ms.unwrap().abs() <= 500);
     assert!(link.card_seed().is_some());
 }
+
+#[test]
+fn the_reported_codes_follow_the_tokens_own_clock() {
+    // A token 40 s ahead keeps its time: the codes it shows are those of its own
+    // clock, which the report gives, with the offset the app computes live codes by.
+    let link = CardLink::new(UNRESTRICTED, 40_000);
+    let report = burn_token(
+        link.clone(),
+        phone_clock(),
+        github_seed(),
+        BurnOptions {
+            sync_clock: false,
+            ..options()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(
+        (report.token_offset_ms - 40_000).abs() <= 500,
+        "{}",
+        report.token_offset_ms
+    );
+    let now = SystemClock.now();
+    let token_secs = (link.card.lock().unwrap().token_micros_at(now) / 1_000_000) as u64;
+    let shown = link.card.lock().unwrap().code_at(token_secs).unwrap();
+    if report.codes.seconds_left > 1 {
+        assert_eq!(report.codes.current, shown);
+    }
+    // Live codes by the offset match the token too (not the reference time's).
+    let live = github_seed()
+        .expected_codes((now / 1000 + report.token_offset_ms).div_euclid(1000))
+        .unwrap();
+    if live.seconds_left > 1 {
+        assert_eq!(live.current, shown);
+    }
+    // A clock set: the offset is zero.
+    let synced = burn_token(
+        CardLink::new(UNRESTRICTED, 40_000),
+        phone_clock(),
+        github_seed(),
+        options(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(synced.token_offset_ms, 0);
+}

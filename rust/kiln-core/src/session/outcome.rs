@@ -290,6 +290,20 @@ pub struct BurnReport {
     pub instruction: &'static str,
 }
 
+impl BurnReport {
+    /// The token's clock minus the reference clock that the expected codes are
+    /// computed by: 0 after a clock set, the token's measured offset when its own
+    /// time was kept. Codes the token shows at reference instant `t` are the
+    /// codes at `t + token_offset_us()`.
+    pub fn token_offset_us(&self) -> i64 {
+        if self.clock_synced {
+            0
+        } else {
+            self.before.drift().midpoint_us()
+        }
+    }
+}
+
 /// A successful clock sync (unrestricted models).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncReport {

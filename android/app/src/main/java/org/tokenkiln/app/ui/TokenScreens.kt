@@ -183,7 +183,9 @@ fun DoneScreen(state: WizardState.Done, shell: ShellUi, onEvent: (WizardEvent) -
             color = MaterialTheme.colorScheme.onSurfaceVariant,
         )
         Body(str(S.done_drift_before, report.token.drift.text), color = MaterialTheme.colorScheme.onSurfaceVariant)
-        val codes = state.job.seed.expectedCodes(shell.nowSecs)
+        // By the token's own clock: the core's offset is 0 after a clock set and
+        // the token's kept offset otherwise.
+        val codes = state.job.seed.expectedCodes(Math.floorDiv(shell.nowSecs * 1000 + report.tokenOffsetMs, 1000L))
         Card(Modifier.fillMaxWidth()) {
             Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                 Text(str(S.codes_title), style = MaterialTheme.typography.titleMedium)
