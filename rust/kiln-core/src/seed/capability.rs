@@ -3,10 +3,9 @@
 //! [`TokenProgram`] to write. Nothing needs to be sent to a token to find out.
 
 use super::{AlgorithmSpec, Problem, SeedSpec};
-use crate::params::{SeedLengthError, TokenHmac, TokenSeed, TokenStep, MAX_SEED_BYTES};
-
-/// The only code length this token family shows.
-pub const TOKEN_DIGITS: u32 = 6;
+use crate::params::{
+    SeedLengthError, TokenHmac, TokenSeed, TokenStep, MAX_SEED_BYTES, TOKEN_DIGITS,
+};
 
 /// What to write to a token: a seed, HMAC and step the token family accepts.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -41,7 +41,8 @@ mod prop_tests;
 #[cfg(test)]
 mod real_world_tests;
 
-pub use capability::{TokenProgram, TOKEN_DIGITS};
+pub use crate::params::TOKEN_DIGITS;
+pub use capability::TokenProgram;
 pub use encoding::{DecodeError, Encoding, LookAlike};
 pub use fingerprint::{fingerprint, FINGERPRINT_MAX_BITS};
 pub use migration::{MigrationAccount, MigrationBatch, OtpKind};
