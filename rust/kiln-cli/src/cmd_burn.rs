@@ -12,9 +12,9 @@ use crate::seed_in::{self, SeedOpts};
 use crate::show;
 use crate::source::SourceArgs;
 use crate::transport::{self, TransportArgs};
-use kiln_core::params::{DisplayTimeout, TokenConfig};
 use kiln_core::proto::{Serial, UnknownModelPolicy};
-use kiln_core::session::{run_burn_action, BurnRequest, Clock, Exchange, Outcome, Resume};
+use kiln_core::request::{burn_request, BurnChoices, PreparedBurn, RequestError};
+use kiln_core::session::{run_burn_action, Clock, Exchange, Outcome, Resume};
 use serde_json::json;
 use std::io::IsTerminal;
 
@@ -99,7 +99,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     }
     let typed_at_prompt =
         args.source.qr_file.is_none() && !args.source.qr_screen && std::io::stdin().is_terminal();
-    let mut spec = match args
+    let spec = match args
         .source
         .read()
         .and_then(|text| seed_in::settle(&text, &args.seed))
@@ -125,32 +125,27 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         }
     }
     let s = &args.seed;
-    spec.override_params(s.algorithm, s.digits, s.period);
-    let program = match spec.token_program() {
-        Ok(p) => p,
-        Err(problems) => {
-            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let choices = BurnChoices {
+        algorithm: s.algorithm,
+        digits: s.digits,
+        period: s.period,
+        display_timeout_secs: args.display_timeout,
+        sync_clock: !args.no_sync,
+        unknown_model,
+        reference: crate::reference::reference(&args.transport, &args.clock),
+    };
+    let PreparedBurn { spec, request } = match burn_request(spec, &choices) {
+        Ok(b) => b,
+        Err(e @ RequestError::Seed(_)) => {
             return show::refuse(
-                &format!(
-                    "this seed cannot go on these tokens: {}; nothing was sent to a token",
-                    list.join("; ")
-                ),
+                &format!("{e}; nothing was sent to a token"),
                 Exit::InputRefused,
-            );
+            )
         }
+        // The option values were checked above; still a usage error.
+        Err(e) => return show::refuse(&e.to_string(), Exit::Usage),
     };
-    let Some(display_timeout) = DisplayTimeout::from_seconds(args.display_timeout) else {
-        let msg = format!(
-            "--display-timeout {}: these tokens can only switch the display off after 15, 30, 60 or 120 s",
-            args.display_timeout
-        );
-        return show::refuse(&msg, Exit::Usage);
-    };
-    let config = TokenConfig {
-        hmac: program.hmac,
-        step: program.step,
-        display_timeout,
-    };
+    let config = request.config;
     let question = burn_checks::assumed_settings_question(&spec, &args.seed, typed_at_prompt);
     if !ctx.json {
         for w in spec.warnings() {
@@ -169,13 +164,13 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             );
         }
     }
-    let opted_in = unknown_model != UnknownModelPolicy::ReadOnly;
+    let opted_in = request.unknown_model != UnknownModelPolicy::ReadOnly;
     if opted_in {
         eprintln!("kiln: {}", crate::keyopt::WARNING);
     }
     let secret_b32 = args.show_secret.then(|| {
         kiln_core::secret::SecretString::new(
-            data_encoding::BASE32_NOPAD.encode(program.seed.expose()),
+            data_encoding::BASE32_NOPAD.encode(request.seed.expose()),
         )
     });
     let mut t = match transport::open(&args.transport) {
@@ -183,14 +178,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         Err(e) => return show::refuse(&e.to_string(), Exit::NoToken),
     };
     let mut steps = Vec::new();
-    let seed_bytes = program.seed.len();
-    let request = BurnRequest {
-        seed: program.seed,
-        config,
-        unknown_model,
-        reference: crate::reference::reference(&args.transport, &args.clock),
-        sync_clock: !args.no_sync,
-    };
+    let seed_bytes = request.seed.len();
     let resume = args
         .resume
         .as_deref()

@@ -8,8 +8,9 @@ use crate::remember;
 use crate::seed_in::{parse_algorithm, SeedOpts};
 use crate::show;
 use crate::transport::{self, TransportArgs};
-use kiln_core::params::{Algorithm, DisplayTimeout, TokenConfig, TokenHmac, TokenStep};
+use kiln_core::params::{Algorithm, ParamError};
 use kiln_core::proto::{Model, SyncClass};
+use kiln_core::request::SyncChoices;
 use kiln_core::session::{
     run_session_observed, Clock, Measure, Outcome, ReadSession, SessionError, SyncSession,
     SystemClock,
@@ -56,6 +57,16 @@ pub struct Args {
     pub display_timeout: Option<u32>,
 }
 
+/// A setting the tokens cannot take, in this command's words.
+fn usage_text(e: &ParamError) -> &'static str {
+    match e {
+        ParamError::Hmac { .. } => "these tokens can only do SHA1 or SHA256",
+        ParamError::Step { .. } => "these tokens can only do a 30 s or 60 s time step",
+        ParamError::DisplayTimeout { .. } => "display timeout must be 15, 30, 60 or 120 s",
+        ParamError::Digits { .. } => "these tokens always show 6-digit codes",
+    }
+}
+
 fn fail(ctx: crate::Ctx, exit: Exit, msg: &str, extra: Value) -> Exit {
     if ctx.json {
         crate::out::object(extra);
@@ -65,41 +76,15 @@ fn fail(ctx: crate::Ctx, exit: Exit, msg: &str, extra: Value) -> Exit {
 
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     // Refuse impossible settings before touching a token.
-    let hmac = match args.algorithm.map(TokenHmac::from_algorithm) {
-        Some(None) => {
-            return fail(
-                ctx,
-                Exit::Usage,
-                "these tokens can only do SHA1 or SHA256",
-                json!({}),
-            )
-        }
-        Some(Some(h)) => Some(h),
-        None => None,
-    };
-    let step = match args.period.map(TokenStep::from_seconds) {
-        Some(None) => {
-            return fail(
-                ctx,
-                Exit::Usage,
-                "these tokens can only do a 30 s or 60 s time step",
-                json!({}),
-            )
-        }
-        Some(Some(s)) => Some(s),
-        None => None,
-    };
-    let shown = match args.display_timeout.map(DisplayTimeout::from_seconds) {
-        Some(None) => {
-            return fail(
-                ctx,
-                Exit::Usage,
-                "display timeout must be 15, 30, 60 or 120 s",
-                json!({}),
-            )
-        }
-        Some(Some(d)) => Some(d),
-        None => None,
+    let settings = match (SyncChoices {
+        algorithm: args.algorithm,
+        period: args.period,
+        display_timeout_secs: args.display_timeout,
+    })
+    .check()
+    {
+        Ok(s) => s,
+        Err(e) => return fail(ctx, Exit::Usage, usage_text(&e), json!({})),
     };
     let mut t = match transport::open(&args.transport) {
         Ok(t) => t,
@@ -153,10 +138,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         return needs_burn(args, ctx, t, &why, reading.model, reading_v, steps);
     }
     let remembered = remember::lookup(&serial);
-    let (Some(hmac), Some(step)) = (
-        hmac.or(remembered.map(|r| r.config.hmac)),
-        step.or(remembered.map(|r| r.config.step)),
-    ) else {
+    let Ok(config) = settings.config(remembered.as_ref().map(|r| &r.config)) else {
         return fail(
             ctx,
             Exit::Usage,
@@ -167,14 +149,6 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             ),
             reading_v,
         );
-    };
-    let display_timeout = shown
-        .or(remembered.map(|r| r.config.display_timeout))
-        .unwrap_or(DisplayTimeout::S30);
-    let config = TokenConfig {
-        hmac,
-        step,
-        display_timeout,
     };
     if !ctx.json {
         let from = match (remembered, args.algorithm, args.period) {

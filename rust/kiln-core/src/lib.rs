@@ -12,6 +12,8 @@
 //! - [`clock`]: sub-second drift measurement of the token clock, drift advice and
 //!   the precise clock-set planner (pure arithmetic on timestamps).
 //! - [`proto`]: the token wire protocol (SM4, MAC, APDUs, status words, model registry).
+//! - [`request`]: the one builder from a parsed seed and the user's settings to a
+//!   burn request (and a sync's settings), with typed refusals.
 //! - [`session`]: sans-IO Read / Burn / Sync sessions and a blocking driver.
 //! - [`time`]: [`time::UnixMicros`], the time type of sessions.
 //!
@@ -23,6 +25,7 @@ pub mod clock;
 pub mod params;
 pub mod proto;
 pub mod report;
+pub mod request;
 pub mod secret;
 pub mod seed;
 pub mod session;

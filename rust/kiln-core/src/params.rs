@@ -69,6 +69,9 @@ pub enum TokenHmac {
 }
 
 impl TokenHmac {
+    /// Every HMAC these tokens can do, for front ends to list.
+    pub const ALL: &'static [TokenHmac] = &[TokenHmac::Sha1, TokenHmac::Sha256];
+
     /// The byte in the WRITE CONFIG TLV.
     pub const fn wire(self) -> u8 {
         match self {
@@ -117,6 +120,9 @@ pub enum TokenStep {
 }
 
 impl TokenStep {
+    /// Every time step these tokens can do, for front ends to list.
+    pub const ALL: &'static [TokenStep] = &[TokenStep::Secs30, TokenStep::Secs60];
+
     pub const fn seconds(self) -> u64 {
         match self {
             TokenStep::Secs30 => 30,
@@ -148,6 +154,15 @@ pub enum DisplayTimeout {
 }
 
 impl DisplayTimeout {
+    /// Every display timeout these tokens can do, shortest first, for front ends
+    /// to list.
+    pub const ALL: &'static [DisplayTimeout] = &[
+        DisplayTimeout::S15,
+        DisplayTimeout::S30,
+        DisplayTimeout::S60,
+        DisplayTimeout::S120,
+    ];
+
     pub const fn seconds(self) -> u32 {
         match self {
             DisplayTimeout::S15 => 15,
@@ -184,6 +199,98 @@ impl DisplayTimeout {
             0x03 => Some(DisplayTimeout::S120),
             _ => None,
         }
+    }
+}
+
+/// A setting these tokens cannot be given. Each case displays as one sentence
+/// naming the values they can take and the one that was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    /// Not 15, 30, 60 or 120 seconds ([`DisplayTimeout::ALL`]).
+    #[error("the display timeout must be 15, 30, 60 or 120 seconds, not {seconds}")]
+    DisplayTimeout { seconds: u64 },
+    /// Not 30 or 60 seconds ([`TokenStep::ALL`]).
+    #[error("the time step must be 30 or 60 seconds on these tokens, not {seconds}")]
+    Step { seconds: u64 },
+    /// Not SHA1 or SHA256 ([`TokenHmac::ALL`]): SHA512, or a name that is no
+    /// algorithm at all (kept short, control characters replaced).
+    #[error("the algorithm must be SHA1 or SHA256 on these tokens, not {name}")]
+    Hmac { name: String },
+    /// Not 6 digits ([`TOKEN_DIGITS`]).
+    #[error("the codes must have 6 digits on these tokens, not {digits}")]
+    Digits { digits: u32 },
+}
+
+/// The only code length these tokens show.
+pub const TOKEN_DIGITS: u32 = 6;
+
+/// Longest algorithm name quoted back in a [`ParamError`].
+const NAME_MAX: usize = 32;
+
+impl TryFrom<Algorithm> for TokenHmac {
+    type Error = ParamError;
+    fn try_from(a: Algorithm) -> Result<Self, ParamError> {
+        TokenHmac::from_algorithm(a).ok_or_else(|| ParamError::Hmac {
+            name: a.as_str().to_string(),
+        })
+    }
+}
+
+impl TryFrom<&str> for TokenHmac {
+    type Error = ParamError;
+    /// Any spelling [`Algorithm`] reads (`sha1`, `HmacSHA256` …).
+    fn try_from(name: &str) -> Result<Self, ParamError> {
+        match name.parse::<Algorithm>() {
+            Ok(a) => TokenHmac::try_from(a),
+            Err(_) => Err(ParamError::Hmac {
+                name: name
+                    .trim()
+                    .chars()
+                    .take(NAME_MAX)
+                    .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+impl FromStr for TokenHmac {
+    type Err = ParamError;
+    fn from_str(s: &str) -> Result<Self, ParamError> {
+        TokenHmac::try_from(s)
+    }
+}
+
+impl TryFrom<u64> for TokenStep {
+    type Error = ParamError;
+    fn try_from(seconds: u64) -> Result<Self, ParamError> {
+        TokenStep::from_seconds(seconds).ok_or(ParamError::Step { seconds })
+    }
+}
+
+impl TryFrom<u32> for TokenStep {
+    type Error = ParamError;
+    fn try_from(seconds: u32) -> Result<Self, ParamError> {
+        TokenStep::try_from(u64::from(seconds))
+    }
+}
+
+impl TryFrom<u32> for DisplayTimeout {
+    type Error = ParamError;
+    fn try_from(seconds: u32) -> Result<Self, ParamError> {
+        DisplayTimeout::from_seconds(seconds).ok_or(ParamError::DisplayTimeout {
+            seconds: u64::from(seconds),
+        })
+    }
+}
+
+impl TryFrom<u64> for DisplayTimeout {
+    type Error = ParamError;
+    fn try_from(seconds: u64) -> Result<Self, ParamError> {
+        u32::try_from(seconds)
+            .ok()
+            .and_then(DisplayTimeout::from_seconds)
+            .ok_or(ParamError::DisplayTimeout { seconds })
     }
 }
 
@@ -235,8 +342,94 @@ impl TokenSeed {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn try_from_takes_what_the_tokens_take() {
+        for d in DisplayTimeout::ALL {
+            assert_eq!(DisplayTimeout::try_from(d.seconds()), Ok(*d));
+            assert_eq!(DisplayTimeout::try_from(u64::from(d.seconds())), Ok(*d));
+        }
+        for s in TokenStep::ALL {
+            assert_eq!(TokenStep::try_from(s.seconds()), Ok(*s));
+            assert_eq!(TokenStep::try_from(s.seconds() as u32), Ok(*s));
+        }
+        for h in TokenHmac::ALL {
+            assert_eq!(TokenHmac::try_from(h.algorithm()), Ok(*h));
+            assert_eq!(TokenHmac::try_from(h.algorithm().as_str()), Ok(*h));
+        }
+        assert_eq!("HmacSHA256".parse::<TokenHmac>(), Ok(TokenHmac::Sha256));
+        assert_eq!(DisplayTimeout::ALL.len(), 4);
+        assert_eq!(
+            DisplayTimeout::ALL
+                .iter()
+                .map(|d| d.seconds())
+                .collect::<Vec<_>>(),
+            [15, 30, 60, 120]
+        );
+        assert_eq!(TokenStep::ALL.len(), 2);
+        assert_eq!(TokenHmac::ALL.len(), 2);
+    }
+
+    #[test]
+    fn param_errors_say_what_is_allowed_and_what_was_asked() {
+        assert_eq!(
+            DisplayTimeout::try_from(45u32).unwrap_err().to_string(),
+            "the display timeout must be 15, 30, 60 or 120 seconds, not 45"
+        );
+        // Not truncated on the way to u32.
+        assert_eq!(
+            DisplayTimeout::try_from(u64::from(u32::MAX) + 31),
+            Err(ParamError::DisplayTimeout {
+                seconds: u64::from(u32::MAX) + 31
+            })
+        );
+        assert_eq!(
+            TokenStep::try_from(45u64).unwrap_err().to_string(),
+            "the time step must be 30 or 60 seconds on these tokens, not 45"
+        );
+        assert_eq!(
+            TokenHmac::try_from(Algorithm::Sha512)
+                .unwrap_err()
+                .to_string(),
+            "the algorithm must be SHA1 or SHA256 on these tokens, not SHA512"
+        );
+        assert_eq!(
+            TokenHmac::try_from("MD5").unwrap_err().to_string(),
+            "the algorithm must be SHA1 or SHA256 on these tokens, not MD5"
+        );
+        assert_eq!(
+            ParamError::Digits { digits: 8 }.to_string(),
+            "the codes must have 6 digits on these tokens, not 8"
+        );
+        // A name that is no algorithm is quoted short and without controls.
+        let long = format!("\u{1b}[31m{}", "x".repeat(100));
+        let ParamError::Hmac { name } = TokenHmac::try_from(long.as_str()).unwrap_err() else {
+            panic!("not an algorithm error")
+        };
+        assert_eq!(name.chars().count(), 32);
+        assert!(!name.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn each_sentence_lists_every_allowed_value() {
+        let shown = ParamError::DisplayTimeout { seconds: 1 }.to_string();
+        for d in DisplayTimeout::ALL {
+            assert!(shown.contains(&d.seconds().to_string()), "{shown}");
+        }
+        let shown = ParamError::Step { seconds: 1 }.to_string();
+        for s in TokenStep::ALL {
+            assert!(shown.contains(&s.seconds().to_string()), "{shown}");
+        }
+        let shown = ParamError::Hmac { name: "x".into() }.to_string();
+        for h in TokenHmac::ALL {
+            assert!(shown.contains(h.algorithm().as_str()), "{shown}");
+        }
+        let shown = ParamError::Digits { digits: 1 }.to_string();
+        assert!(shown.contains(&TOKEN_DIGITS.to_string()), "{shown}");
+    }
 
     #[test]
     fn algorithm_names_are_liberal() {

@@ -24,11 +24,12 @@ use crate::error::{KilnError, LinkError};
 use crate::events::{advice_view, Forward};
 use crate::seed::{ExpectedCodes, Seed};
 use kiln_core::clock::{Reference, ReferenceSource, SyncResidual};
-use kiln_core::params::{DisplayTimeout, TokenConfig, TokenStep};
+use kiln_core::params::{TokenConfig, TokenStep};
 use kiln_core::proto::{DeviceKey, KeyChoice, Serial, SyncClass, UnknownModelPolicy};
+use kiln_core::request::{burn_request, sync_config, BurnChoices, PreparedBurn};
 use kiln_core::session::{
-    self as core, run_session_with, BurnRequest, BurnSession, Clock, ExpectedCode, Measure,
-    Outcome, ReadSession, Resume, Session, SyncSession, SystemClock, TokenReading, Transceive,
+    self as core, run_session_with, BurnSession, Clock, ExpectedCode, Measure, Outcome,
+    ReadSession, Resume, Session, SyncSession, SystemClock, TokenReading, Transceive,
 };
 use kiln_core::time::UnixMicros;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -147,19 +148,6 @@ pub fn burn_token(
     options: BurnOptions,
     observer: Option<Arc<dyn SessionObserver>>,
 ) -> Result<BurnReport, KilnError> {
-    let program = seed.spec().token_program().map_err(|problems| {
-        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        KilnError::bad_input(format!(
-            "this seed cannot go on the token: {}",
-            list.join("; ")
-        ))
-    })?;
-    let display = display_timeout(options.display_timeout_secs)?;
-    let config = TokenConfig {
-        hmac: program.hmac,
-        step: program.step,
-        display_timeout: display,
-    };
     let unknown_model = match &options.unknown_model_key {
         None => UnknownModelPolicy::ReadOnly,
         Some(UnknownModelKey::FamilyDefault) => {
@@ -169,13 +157,14 @@ pub fn burn_token(
             KeyChoice::Custom(DeviceKey::from_hex(key_hex).map_err(KilnError::bad_input)?),
         ),
     };
-    let request = BurnRequest {
-        seed: program.seed.clone(),
-        config,
-        unknown_model,
-        reference: reference(&clock),
+    let choices = BurnChoices {
+        display_timeout_secs: options.display_timeout_secs,
         sync_clock: options.sync_clock,
+        unknown_model,
+        ..BurnChoices::new(reference(&clock))
     };
+    let PreparedBurn { request, .. } =
+        burn_request(seed.spec().clone(), &choices).map_err(KilnError::bad_input)?;
     let mut session = match options.resume_serial.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => {
             BurnSession::resume(request, Resume::for_serial(Serial::from(s)))
@@ -235,22 +224,8 @@ pub fn sync_token(
     display_timeout_secs: u32,
     observer: Option<Arc<dyn SessionObserver>>,
 ) -> Result<BurnReport, KilnError> {
-    let alg: kiln_core::params::Algorithm = algorithm.parse().map_err(KilnError::bad_input)?;
-    let hmac = kiln_core::params::TokenHmac::from_algorithm(alg).ok_or_else(|| {
-        KilnError::bad_input(format!(
-            "these tokens can only do SHA1 or SHA256, not {alg}"
-        ))
-    })?;
-    let step = TokenStep::from_seconds(u64::from(period)).ok_or_else(|| {
-        KilnError::bad_input(format!(
-            "these tokens can only do 30 s or 60 s, not {period} s"
-        ))
-    })?;
-    let config = TokenConfig {
-        hmac,
-        step,
-        display_timeout: display_timeout(display_timeout_secs)?,
-    };
+    let config = sync_config(&algorithm, u64::from(period), display_timeout_secs)
+        .map_err(KilnError::bad_input)?;
     let mut session = SyncSession::new(config, reference(&clock));
     match run(&mut session, link, &clock, observer)? {
         Outcome::Synced(r) => Ok(report(
@@ -270,14 +245,6 @@ pub fn sync_token(
         )),
         other => Err(unexpected(&other)),
     }
-}
-
-fn display_timeout(secs: u32) -> Result<DisplayTimeout, KilnError> {
-    DisplayTimeout::from_seconds(secs).ok_or_else(|| {
-        KilnError::bad_input(format!(
-            "the display timeout must be 15, 30, 60 or 120 seconds, not {secs}"
-        ))
-    })
 }
 
 fn step_secs(step: TokenStep) -> u32 {

@@ -10,18 +10,11 @@
 //! Anything else of several non-empty lines (two seeds, a seed and a note, a list
 //! of links) is refused rather than joined into one wrong seed.
 
-use super::{uri, Refusal};
+use super::link::{self, is_line_break};
+use super::Refusal;
 
 /// Longest group of a seed written in groups (services show 4; some 8).
 const MAX_GROUP: usize = 8;
-
-/// A line break of any kind.
-pub(super) fn is_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
-    )
-}
 
 /// The refusal for `text` (already trimmed) when it has several non-empty lines
 /// that are not one link (`is_link`: the text starts with a link) or one seed.
@@ -47,7 +40,7 @@ fn non_empty_lines(text: &str) -> impl Iterator<Item = &str> {
 fn wrapped_link(text: &str) -> bool {
     non_empty_lines(text)
         .skip(1)
-        .all(|l| uri::split_scheme(l).is_none() && !l.contains(char::is_whitespace))
+        .all(|l| link::split_scheme(l).is_none() && !l.contains(char::is_whitespace))
         && !secret_has_line_break(text)
 }
 
@@ -60,7 +53,7 @@ fn secret_has_line_break(text: &str) -> bool {
         .split('&')
         .find_map(|pair| {
             let (k, v) = pair.split_once('=')?;
-            uri::decode_component(k, true)
+            link::decode_component(k, true)
                 .trim()
                 .eq_ignore_ascii_case("secret")
                 .then_some(v)

@@ -15,7 +15,9 @@
 //! overlong varints and unknown wire types are errors, never panics. Unknown
 //! fields are skipped. The export has no period field: it is always 30 s.
 
-use super::{uri, AlgorithmSpec, Problem, Refusal, SeedInput, SeedSource, SeedSpec, Warning};
+use super::link::decode_secret_component;
+use super::names::{clean_name, resolve_issuer, split_label};
+use super::{AlgorithmSpec, Problem, Refusal, SeedInput, SeedSource, SeedSpec, Warning};
 use crate::params::Algorithm;
 use crate::secret::SecretBytes;
 use base64::Engine;
@@ -256,10 +258,10 @@ pub(crate) fn decode_payload(buf: &[u8]) -> Result<MigrationBatch, WireError> {
 
 fn interpret(index: usize, raw: RawAccount) -> MigrationAccount {
     let mut spec = SeedSpec::new(raw.secret, SeedSource::Migration { index });
-    let (prefix, account) = uri::split_label(&raw.name);
-    let explicit = Some(uri::clean_name(raw.issuer.trim())).filter(|s| !s.is_empty());
+    let (prefix, account) = split_label(&raw.name);
+    let explicit = Some(clean_name(raw.issuer.trim())).filter(|s| !s.is_empty());
     spec.account = account;
-    spec.issuer = uri::resolve_issuer(explicit, prefix, &mut spec.warnings);
+    spec.issuer = resolve_issuer(explicit, prefix, &mut spec.warnings);
     spec.algorithm = match raw.algorithm {
         0 | 1 => AlgorithmSpec::Known(Algorithm::Sha1),
         2 => AlgorithmSpec::Known(Algorithm::Sha256),
@@ -318,7 +320,7 @@ pub(super) fn parse_link(rest: &str) -> SeedInput {
         });
     };
     // URL-decode; a raw `+` is Base64, and a space is a `+` someone decoded as form data.
-    let decoded = uri::decode_secret_component(data);
+    let decoded = decode_secret_component(data);
     let mut b64: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::with_capacity(decoded.len()));
     for &b in decoded.iter() {
         match b {
@@ -424,9 +426,10 @@ pub(crate) mod encode {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
-    use super::super::{parse_input, TokenHmac, TokenStep};
+    use super::super::parse_input;
     use super::encode::{link, payload, varint, Account};
     use super::*;
+    use crate::params::{TokenHmac, TokenStep};
 
     fn batch(input: &str) -> MigrationBatch {
         match parse_input(input) {

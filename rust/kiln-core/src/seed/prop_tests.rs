@@ -2,9 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use super::encoding::{decode, Encoding};
 use super::migration::{decode_payload, encode};
-use super::text::{decode, Encoding};
 use super::*;
+use crate::params::Algorithm;
 use crate::verify;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
@@ -19,7 +20,7 @@ fn name() -> impl Strategy<Value = String> {
 fn safe(s: &str) -> String {
     let kept: String = s
         .chars()
-        .filter(|c| !super::uri::is_unsafe_in_name(*c))
+        .filter(|c| !super::names::is_unsafe_in_name(*c))
         .collect();
     kept.trim().to_string()
 }

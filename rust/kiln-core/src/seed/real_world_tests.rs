@@ -6,6 +6,7 @@
 
 use super::migration::encode;
 use super::*;
+use crate::params::{TokenHmac, TokenStep};
 
 struct Expect {
     issuer: Option<&'static str>,

@@ -328,3 +328,16 @@ fn write_suggestions(f: &mut fmt::Formatter<'_>, suggestions: &[LookAlike]) -> f
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_sentences_name_the_reason() {
+        assert!(Refusal::Hotp.to_string().contains("counter-based"));
+        assert!(Refusal::Steam.to_string().contains("Steam"));
+        assert!(Refusal::PhoneFactor.to_string().contains("push"));
+        assert_eq!(Refusal::WebLink.code(), "web-link");
+    }
+}

@@ -1,161 +1,13 @@
-//! Links: `otpauth://totp/…` per the Key URI Format (read liberally), and the
-//! schemes we recognise only to explain why they cannot go on a token.
+//! `otpauth://` links per the Key URI Format, read liberally: a `totp` link
+//! becomes a [`SeedSpec`]; the other OTP types are refused with their reason.
 
-use super::text::{self, Encoding};
-use super::{
-    lines, migration, AlgorithmSpec, Problem, Refusal, SeedInput, SeedSource, SeedSpec, Warning,
-};
+use super::encoding::{self, DecodeError, Encoding};
+use super::link::{decode_component, decode_secret_component, quote};
+use super::names::{clean_name, resolve_issuer, split_label};
+use super::{AlgorithmSpec, Problem, Refusal, SeedInput, SeedSource, SeedSpec, Warning};
 use crate::params::Algorithm;
 use crate::secret::SecretString;
-use percent_encoding::percent_decode_str;
 use zeroize::Zeroizing;
-
-/// Longest non-secret value quoted back in a message.
-const QUOTE_MAX: usize = 32;
-
-/// Schemes recognised even without `//` after the colon.
-const KNOWN_SCHEMES: &[&str] = &[
-    "otpauth",
-    "otpauth-migration",
-    "steam",
-    "motp",
-    "yaotp",
-    "phonefactor",
-    "http",
-    "https",
-];
-
-/// `Some((lower-case scheme, rest after "scheme:" and an optional "//"))` when
-/// the text looks like a link: `scheme:` followed by `//`, or a known scheme.
-pub(super) fn split_scheme(text: &str) -> Option<(String, &str)> {
-    let (scheme, rest) = text.split_once(':')?;
-    let mut chars = scheme.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    if !first_ok || !rest_ok || scheme.len() > QUOTE_MAX {
-        return None;
-    }
-    let lower = scheme.to_ascii_lowercase();
-    let slashed = rest.strip_prefix("//");
-    if slashed.is_none() && !KNOWN_SCHEMES.contains(&lower.as_str()) {
-        return None;
-    }
-    Some((lower, slashed.unwrap_or(rest)))
-}
-
-/// Dispatches a link by scheme.
-pub(super) fn parse_link(scheme: &str, rest: &str) -> SeedInput {
-    let refused = |r| SeedInput::Refused(r);
-    match scheme {
-        "otpauth" => parse_otpauth(rest),
-        "otpauth-migration" => migration::parse_link(rest),
-        "steam" => refused(Refusal::Steam),
-        "motp" => refused(Refusal::Motp),
-        "yaotp" => refused(Refusal::Yandex),
-        "phonefactor" => refused(Refusal::PhoneFactor),
-        "http" | "https" => refused(Refusal::WebLink),
-        other => refused(Refusal::UnknownScheme {
-            scheme: quote(other),
-        }),
-    }
-}
-
-/// A non-secret value shortened for messages (and cleaned like a name).
-fn quote(s: &str) -> String {
-    let mut q: String = clean_name(&s.chars().take(QUOTE_MAX).collect::<String>());
-    if s.chars().count() > QUOTE_MAX {
-        q.push('…');
-    }
-    q
-}
-
-/// Percent-decodes a non-secret component (invalid UTF-8 is replaced).
-/// `plus_is_space`: `+` means a space (query values), not in the path. Literal
-/// line breaks (a link wrapped over lines) are dropped.
-pub(super) fn decode_component(s: &str, plus_is_space: bool) -> String {
-    let mut raw: String = s.chars().filter(|c| !lines::is_line_break(*c)).collect();
-    if plus_is_space {
-        raw = raw.replace('+', " ");
-    }
-    percent_decode_str(&raw).decode_utf8_lossy().into_owned()
-}
-
-/// Percent-decodes a secret component into zeroizing memory.
-pub(super) fn decode_secret_component(s: &str) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(s.len()));
-    out.extend(percent_decode_str(s));
-    out
-}
-
-/// Control characters (which could drive a terminal), direction controls and
-/// invisible characters (which could make a name read as another, e.g. U+202E
-/// RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+200B ZERO WIDTH SPACE)
-/// become U+FFFD in names.
-pub(super) fn clean_name(s: &str) -> String {
-    s.chars()
-        .map(|c| if is_unsafe_in_name(c) { '\u{FFFD}' } else { c })
-        .collect()
-}
-
-/// Characters a name must not carry to a screen: controls, line and paragraph
-/// separators, and the invisible format characters that reorder or hide text.
-pub(super) fn is_unsafe_in_name(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}'                     // soft hyphen
-            | '\u{034F}'                   // combining grapheme joiner
-            | '\u{061C}'                   // Arabic letter mark
-            | '\u{115F}' | '\u{1160}'      // Hangul fillers
-            | '\u{17B4}' | '\u{17B5}'      // Khmer inherent vowels
-            | '\u{180B}'..='\u{180F}'      // Mongolian selectors, vowel separator
-            | '\u{200B}'..='\u{200F}'      // zero-width space/joiners, LRM, RLM
-            | '\u{2028}'..='\u{202E}'      // separators, embeddings, overrides
-            | '\u{2060}'..='\u{206F}'      // word joiner, invisible operators, isolates
-            | '\u{3164}'                   // Hangul filler
-            | '\u{FEFF}'                   // zero-width no-break space
-            | '\u{FFA0}'                   // halfwidth Hangul filler
-            | '\u{FFF9}'..='\u{FFFB}'      // interlinear annotation
-            | '\u{1D173}'..='\u{1D17A}'    // musical format controls
-            | '\u{E0000}'..='\u{E007F}' // tags
-        )
-}
-
-/// Splits a label (or an export's name) at the first `:` into an issuer prefix
-/// and an account, both trimmed; empty parts become `None`. Control characters
-/// are replaced (see [`clean_name`]).
-pub(super) fn split_label(label: &str) -> (Option<String>, Option<String>) {
-    let non_empty = |s: &str| {
-        let t = s.trim();
-        (!t.is_empty()).then(|| clean_name(t))
-    };
-    match label.split_once(':') {
-        Some((prefix, account)) => (non_empty(prefix), non_empty(account)),
-        None => (None, non_empty(label)),
-    }
-}
-
-/// Chooses the issuer: the explicit one wins over the label prefix; a
-/// disagreement (ignoring case) is a warning.
-pub(super) fn resolve_issuer(
-    explicit: Option<String>,
-    prefix: Option<String>,
-    warnings: &mut Vec<Warning>,
-) -> Option<String> {
-    match (explicit, prefix) {
-        (Some(p), Some(l)) => {
-            if !p.eq_ignore_ascii_case(&l) {
-                warnings.push(Warning::IssuerMismatch {
-                    label: l,
-                    parameter: p.clone(),
-                });
-            }
-            Some(p)
-        }
-        (Some(p), None) => Some(p),
-        (None, l) => l,
-    }
-}
 
 /// The parameters of an otpauth link, first occurrence of each.
 #[derive(Default)]
@@ -233,7 +85,8 @@ fn normalized_secret(text: &str) -> Zeroizing<String> {
     out
 }
 
-fn parse_otpauth(rest: &str) -> SeedInput {
+/// `rest` is what follows `otpauth://` (normally `totp/label?secret=…`).
+pub(super) fn parse_otpauth(rest: &str) -> SeedInput {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (type_raw, label_raw) = path.split_once('/').unwrap_or((path, ""));
     let otp_type = decode_component(type_raw, false)
@@ -259,13 +112,13 @@ fn parse_otpauth(rest: &str) -> SeedInput {
     };
     let secret_bytes = decode_secret_component(secret_raw);
     let secret_text = secret_text_of(&secret_bytes);
-    let decoded = match text::decode(&secret_text, Encoding::Base32) {
+    let decoded = match encoding::decode(&secret_text, Encoding::Base32) {
         Ok(d) => d,
-        Err(text::DecodeError::Empty) => return SeedInput::Refused(Refusal::MissingSecret),
+        Err(DecodeError::Empty) => return SeedInput::Refused(Refusal::MissingSecret),
         Err(reason) => {
             return SeedInput::Refused(Refusal::InvalidLinkSecret {
                 reason,
-                suggestions: text::suggestions_for(&secret_text, Encoding::Base32),
+                suggestions: encoding::suggestions_for(&secret_text, Encoding::Base32),
             })
         }
     };
@@ -320,7 +173,8 @@ fn parse_otpauth(rest: &str) -> SeedInput {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
-    use super::super::{parse_input, SeedInput};
+    use super::super::names::is_unsafe_in_name;
+    use super::super::parse_input;
     use super::*;
 
     fn totp(input: &str) -> SeedSpec {
@@ -494,7 +348,7 @@ mod tests {
                 reason,
                 suggestions,
             }) => {
-                assert_eq!(reason, text::DecodeError::BadLength { chars: 3 });
+                assert_eq!(reason, DecodeError::BadLength { chars: 3 });
                 assert!(suggestions.is_empty());
             }
             other => panic!("{}", other.kind()),
@@ -555,21 +409,5 @@ mod tests {
         assert!(s.warnings().contains(&Warning::RepeatedParameter {
             name: "secret".into()
         }));
-    }
-
-    #[test]
-    fn scheme_detection() {
-        assert_eq!(
-            split_scheme("otpauth://totp/x").map(|s| s.0),
-            Some("otpauth".into())
-        );
-        assert_eq!(split_scheme("Steam:abc").map(|s| s.0), Some("steam".into()));
-        assert_eq!(split_scheme("urn:x"), None); // not a link: read as typed text
-        assert_eq!(split_scheme("JBSWY3DP"), None);
-        assert_eq!(split_scheme("1ab://x"), None);
-        assert!(matches!(
-            parse_input("foo+bar.baz-1://x"),
-            SeedInput::Refused(Refusal::UnknownScheme { .. })
-        ));
     }
 }
