@@ -12,7 +12,8 @@ and the rendered screens (docs/screens). Places checked against them:
   its newest build entry (versionName, versionCode, commit tag v<versionName>, ndk, the Rust
   toolchain given to rustup-init, the cargo-ndk version), and its UpdateCheckData regexes,
   applied to gradle/libs.versions.toml as F-Droid's checkupdates does, find the same version;
-- docs/android-build.md names the same cargo-ndk version;
+- README.md and docs/android-build.md name the same cargo-ndk version and the Gradle version of
+  android/gradle/wrapper/gradle-wrapper.properties;
 - each phone screenshot in fastlane is byte-identical to the docs/screens file of that name.
 
 Standard library only (Python 3.11+). Run by scripts/test.sh (stage release-metadata).
@@ -104,9 +105,17 @@ def main():
             agree("F-Droid UpdateCheckData finds versionCode", mc and mc.group(1), str(code))
             agree("F-Droid UpdateCheckData finds versionName", mn and mn.group(1), name)
 
-    agree("docs/android-build.md cargo-ndk",
-          one(r"cargo install cargo-ndk --version (\S+) --locked", read("docs/android-build.md"), "cargo-ndk"),
-          cargo_ndk)
+    wrapper = one(r"^distributionUrl=.*gradle-([0-9.]+)-bin\.zip$",
+                  read("android/gradle/wrapper/gradle-wrapper.properties"), "gradle-wrapper.properties distributionUrl")
+    for doc in ("README.md", "docs/android-build.md"):
+        text = read(doc)
+        for what, pattern, expected in (("cargo-ndk", r"cargo-ndk --version (\S+) --locked", cargo_ndk),
+                                        ("Gradle wrapper", r"--gradle-version ([0-9.]+)", wrapper)):
+            found = sorted(set(re.findall(pattern, text)))
+            if found:
+                agree(f"{doc} {what} version", ", ".join(found), expected)
+            else:
+                problems.append(f"{doc}: names no {what} version (pattern {pattern})")
 
     shots_dir = "fastlane/metadata/android/en-US/images/phoneScreenshots"
     shots = sorted(os.listdir(os.path.join(ROOT, shots_dir)))
