@@ -23,11 +23,8 @@ echo "fdroidserver $version ($python)"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/metadata" "$work/srclibs" "$work/build/$app"
+mkdir -p "$work/metadata" "$work/build/$app"
 cp "docs/fdroid/$app.yml" "$work/metadata/$app.yml"
-# fdroiddata defines rustup as a git srclib (rustup's own repository); only its presence
-# matters to these steps, so the stand-in names no real address.
-printf 'RepoType: git\nRepo: https://example.invalid/rustup.git\n' >"$work/srclibs/rustup.yml"
 git archive HEAD | tar -x -C "$work/build/$app"
 
 "$python" scripts/fdroid_check.py "$work" "docs/fdroid/$app.yml"

@@ -4,8 +4,9 @@ Run by scripts/fdroid-check.sh (with the Python that runs `fdroid`), in a tempor
 laid out like an fdroiddata checkout:
 
     metadata/org.tokenkiln.app.yml   docs/fdroid/org.tokenkiln.app.yml (the draft recipe)
-    srclibs/rustup.yml               a stand-in for fdroiddata's srclib of that name
     build/org.tokenkiln.app/         the repository's committed tree (git archive HEAD)
+
+(The recipe's srclib, rustup, is defined in fdroiddata; these steps do not look it up.)
 
 Steps, each of which fails the check:
  1. `fdroid readmeta`: the recipe parses;
