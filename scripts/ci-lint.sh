@@ -37,7 +37,7 @@ echo "pinned actions: $refs references, each a full commit with its release note
 tools="${CARGO_TARGET_DIR:-target}/tools/actionlint-$ACTIONLINT_VERSION"
 actionlint="$tools/actionlint"
 if [[ ! -x $actionlint ]]; then
-  go="$(command -v go || true)"
+  go="$(type -P go || true)"
   [[ -n $go || ! -x /usr/local/go/bin/go ]] || go=/usr/local/go/bin/go
   if [[ -z $go ]]; then
     echo "ci lint: actionlint skipped: Go is not installed (go install github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION)"
