@@ -71,6 +71,16 @@ win_apt=()
 have_pkg gcc-mingw-w64-x86-64 || win_apt+=(gcc-mingw-w64-x86-64)
 have_pkg wine64 || have_cmd wine64 || have_cmd wine || win_apt+=(wine64)
 
+# Release-metadata stages: rsvg-convert renders the app icon (scripts/render_icon.py), Debian's
+# fdroidserver checks the F-Droid recipe and fastlane metadata (scripts/fdroid-check.sh), and
+# with shellcheck installed actionlint also checks the workflow's run: steps (scripts/ci-lint.sh).
+# Without recommended packages (fdroidserver recommends a whole Android SDK), and non-fatal:
+# without them those checks print "skipped".
+rel_apt=()
+have_cmd rsvg-convert || rel_apt+=(librsvg2-bin)
+have_cmd fdroid || rel_apt+=(fdroidserver)
+have_cmd shellcheck || rel_apt+=(shellcheck)
+
 SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 updated=""
 if ((${#need_apt[@]})); then
@@ -84,4 +94,10 @@ if ((${#win_apt[@]})); then
   [[ -n $updated ]] || $SUDO apt-get update -qq || true
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${win_apt[@]}" >/dev/null ||
     echo "note: could not install ${win_apt[*]}; stage windows will skip"
+fi
+if ((${#rel_apt[@]})); then
+  echo "installing (for the release-metadata stages): ${rel_apt[*]}"
+  [[ -n $updated ]] || $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${rel_apt[@]}" >/dev/null ||
+    echo "note: could not install ${rel_apt[*]}; stages ci-lint/release-metadata/fdroid will skip what needs them"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tokenkiln. This is the README's test command and what CI runs.
 # It installs what a fresh machine lacks (see scripts/setup.sh) and then runs each stage.
-# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="fresh-machine pcsc qr-screen jvm android-compile android-rust windows macos" scripts/test.sh
+# Stages can be skipped for a quick local loop, e.g. KILN_SKIP="fresh-machine pcsc qr-screen jvm android-compile android-rust windows macos ci-lint release-metadata fdroid" scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +69,22 @@ fi
 if ! skip macos; then
   stage "kiln-cli clippy for macOS (aarch64/x86_64-apple-darwin; no SDK, nothing linked)"
   bash scripts/macos-check.sh
+fi
+
+if ! skip ci-lint; then
+  stage "hosted-CI workflow (.github/workflows/android.yml, which cannot run here): actions pinned to commits, actionlint"
+  bash scripts/ci-lint.sh
+fi
+
+if ! skip release-metadata; then
+  stage "release metadata: app version and pins agree everywhere; the store icon is a current render of the app's icon"
+  python3 scripts/release_check.py
+  python3 scripts/render_icon.py --check
+fi
+
+if ! skip fdroid; then
+  stage "F-Droid recipe and fastlane metadata through Debian's fdroidserver (readmeta, lint, rewritemeta, fastlane reader, scanner; no SDK)"
+  bash scripts/fdroid-check.sh
 fi
 
 stage "all stages passed"
