@@ -328,7 +328,7 @@ pub fn utc(secs: u64) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -352,6 +352,43 @@ mod tests {
         assert!(!a
             .fingerprint(seed)
             .starts_with(&kiln_core::seed::fingerprint(seed)));
+    }
+
+    #[test]
+    fn entries_append_and_read_back_without_seeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = FingerprintKey::derive(b"k");
+        let seed = [0x5Au8; 20];
+        let mut log = AuditLog::open(dir.path(), key.clone(), Operator::new("alice")).unwrap();
+        let serial = TokenSerial::new("0086596220000456").unwrap();
+        let model = ModelName {
+            vendor: "Token2".into(),
+            name: "OTPC-P2-i".into(),
+        };
+        let mut e = AuditEntry::new("burned", "ok").token(&serial, Some(&model));
+        e.drift_before_ms = Some(-94_530.0);
+        e.residual_after_ms = Some(10.9);
+        e.seed_fingerprint = Some(log.fingerprint(&seed));
+        e.detail = Some("line\nbreak".into());
+        log.append(e).unwrap();
+        log.append(AuditEntry::new("export", "ok")).unwrap();
+        drop(log);
+        // A line cut short is reported, not fatal.
+        let path = dir.path().join(AUDIT_FILE);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"time\":1,\"ser");
+        std::fs::write(&path, &text).unwrap();
+        let r = read(dir.path()).unwrap();
+        assert_eq!(r.entries.len(), 2);
+        assert_eq!(r.bad_lines, vec![3]);
+        let first = &r.entries[0];
+        assert_eq!(first.operator, "alice");
+        assert_eq!(first.serial.as_ref().unwrap().as_str(), "0086596220000456");
+        assert_eq!(first.model.as_deref(), Some("OTPC-P2-i"));
+        assert_eq!(first.seed_fingerprint, Some(key.fingerprint(&seed)));
+        assert_eq!(first.detail.as_deref(), Some("linebreak"));
+        assert!(first.time_utc.ends_with('Z'));
+        crate::journal::tests::assert_no_plaintext(dir.path(), &[seed.to_vec()]);
     }
 
     #[test]

@@ -158,9 +158,9 @@ fn dualshield(rows: &[Row<'_>]) -> Result<Zeroizing<String>, ExportError> {
     );
     for r in rows {
         if r.state != RowState::Confirmed {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "    <!-- {}: {} -->\n",
+                "    <!-- {}: {} -->",
                 r.state.as_str(),
                 match r.state {
                     RowState::Unconfirmed =>
@@ -194,7 +194,7 @@ fn duo(rows: &[Row<'_>]) -> Result<Zeroizing<String>, ExportError> {
     }
     let mut s = buffer(rows.len());
     for r in rows {
-        let _ = write!(s, "{},{}\n", r.record.serial, *hex(r));
+        let _ = writeln!(s, "{},{}", r.record.serial, *hex(r));
     }
     Ok(s)
 }

@@ -135,9 +135,12 @@ pub(crate) fn decode(line: &str, seq: u64) -> Result<(FrameInfo, Vec<u8>), &'sta
     Ok((FrameInfo { seq, kind, serial }, ciphertext))
 }
 
+/// Numbered lines of the journal.
+pub(crate) type Lines<'a> = Vec<(u64, &'a str)>;
+
 /// The journal's lines: complete ones (ending in `\n`) with their 1-based
 /// numbers, and a final fragment without its line end, if any.
-pub(crate) fn split(text: &str) -> (Vec<(u64, &str)>, Option<(u64, &str)>) {
+pub(crate) fn split(text: &str) -> (Lines<'_>, Option<(u64, &str)>) {
     let mut lines = Vec::new();
     let mut rest = text;
     let mut n = 0u64;

@@ -558,4 +558,4 @@ pub fn read(dir: &Path, key: &Decryptor) -> Result<JournalContents, JournalError
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
