@@ -215,14 +215,20 @@ pub enum AuditError {
 pub struct AuditLog {
     path: PathBuf,
     file: File,
-    key: FingerprintKey,
+    key: Option<FingerprintKey>,
     operator: Operator,
     fsync: bool,
 }
 
 impl AuditLog {
-    /// Opens (or creates, mode 0600) `dir/audit.jsonl`.
-    pub fn open(dir: &Path, key: FingerprintKey, operator: Operator) -> Result<Self, AuditError> {
+    /// Opens (or creates, mode 0600) `dir/audit.jsonl`. `key`: the journal's
+    /// fingerprint key ([`crate::Journal::fingerprint_key`]); without it (e.g.
+    /// `kiln export`, which writes no seed) entries carry no fingerprint.
+    pub fn open(
+        dir: &Path,
+        key: Option<FingerprintKey>,
+        operator: Operator,
+    ) -> Result<Self, AuditError> {
         let path = dir.join(AUDIT_FILE);
         let werr = |source| AuditError::Write {
             path: path.display().to_string(),
@@ -246,9 +252,9 @@ impl AuditLog {
         self.fsync = fsync;
     }
 
-    /// The fingerprint of `seed` under this journal's key.
-    pub fn fingerprint(&self, seed: &[u8]) -> String {
-        self.key.fingerprint(seed)
+    /// The fingerprint of `seed` under this journal's key (none without a key).
+    pub fn fingerprint(&self, seed: &[u8]) -> Option<String> {
+        self.key.as_ref().map(|k| k.fingerprint(seed))
     }
 
     /// Appends `entry` (time and operator filled in) and makes it durable.
@@ -359,7 +365,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let key = FingerprintKey::derive(b"k");
         let seed = [0x5Au8; 20];
-        let mut log = AuditLog::open(dir.path(), key.clone(), Operator::new("alice")).unwrap();
+        let mut log =
+            AuditLog::open(dir.path(), Some(key.clone()), Operator::new("alice")).unwrap();
         let serial = TokenSerial::new("0086596220000456").unwrap();
         let model = ModelName {
             vendor: "Token2".into(),
@@ -368,7 +375,7 @@ mod tests {
         let mut e = AuditEntry::new("burned", "ok").token(&serial, Some(&model));
         e.drift_before_ms = Some(-94_530.0);
         e.residual_after_ms = Some(10.9);
-        e.seed_fingerprint = Some(log.fingerprint(&seed));
+        e.seed_fingerprint = log.fingerprint(&seed);
         e.detail = Some("line\nbreak".into());
         log.append(e).unwrap();
         log.append(AuditEntry::new("export", "ok")).unwrap();

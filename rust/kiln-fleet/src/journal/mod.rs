@@ -399,6 +399,14 @@ impl Journal {
         &self.fingerprint_key
     }
 
+    /// The audit log beside this journal, with its fingerprint key.
+    pub fn audit_log(
+        &self,
+        operator: crate::audit::Operator,
+    ) -> Result<crate::audit::AuditLog, crate::audit::AuditError> {
+        crate::audit::AuditLog::open(&self.dir, Some(self.fingerprint_key.clone()), operator)
+    }
+
     /// The records' clear parts (number, kind, serial), in order.
     pub fn frames(&self) -> &[FrameInfo] {
         &self.frames
