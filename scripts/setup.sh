@@ -57,6 +57,10 @@ for p in fontconfig fonts-dejavu-core; do
   have_pkg "$p" || need_apt+=("$p")
 done
 
+# The reference age tool: the export tests check that `age -d` opens kiln's exports
+# (rust/kiln-cli/tests/fleet_cli.rs).
+have_cmd age || need_apt+=(age)
+
 # Further requirements are added by their work items. EXTRA_APT="pkg1 pkg2" adds packages
 # ad hoc (space-separated; word splitting is intended here).
 for p in ${EXTRA_APT:-}; do

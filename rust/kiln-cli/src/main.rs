@@ -24,9 +24,11 @@ macro_rules! eprint {
 mod argv_guard;
 mod bounds;
 mod burn_checks;
+mod cmd_audit;
 mod cmd_burn;
 mod cmd_codes;
 mod cmd_diagnose;
+mod cmd_export;
 mod cmd_info;
 mod cmd_inspect;
 mod cmd_qr;
@@ -124,6 +126,10 @@ enum Cmd {
     /// Set a token's clock, keeping its seed (settings given or remembered).
     Sync(cmd_sync::Args),
     Verify(cmd_verify::Args),
+    /// Export a batch journal's seeds (Entra ID, Graph, DualShield, Duo, CSV).
+    Export(cmd_export::Args),
+    /// Print a batch journal's audit log.
+    Audit(cmd_audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -152,6 +158,8 @@ fn main() -> ExitCode {
         Cmd::Readers(a) => cmd_readers::run(a, ctx),
         Cmd::Sync(a) => cmd_sync::run(a, ctx),
         Cmd::Verify(a) => cmd_verify::run(a, ctx),
+        Cmd::Export(a) => cmd_export::run(a, ctx),
+        Cmd::Audit(a) => cmd_audit::run(a, ctx),
     };
     // Ctrl-C during a token session was only noted (see `interrupt`); the
     // command has said what state the token is in.
