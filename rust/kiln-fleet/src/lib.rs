@@ -14,12 +14,15 @@
 //!   token holds or may hold.
 //! - [`audit`]: the seed-free audit log beside the journal.
 //! - [`export`]: Entra ID CSV and Graph JSON, DualShield XML, Duo, plain CSV.
+//! - [`batch`]: the batch itself: one turn per token presented, over any link
+//!   the core's driver uses (identify, journal the seed durably, burn, confirm).
 //!
 //! Nothing here panics on input, logs, or formats a secret: seeds live in
 //! kiln-core's zeroizing types, and errors name lines and serials, never seeds.
 //! The design is in `docs/fleet.md`.
 
 pub mod audit;
+pub mod batch;
 pub mod crypto;
 pub(crate) mod csv;
 pub mod export;
@@ -29,6 +32,7 @@ pub mod seedfile;
 pub mod seedgen;
 pub mod serial;
 
+pub use batch::{Batch, BatchError, BatchSettings, SeedSource, Skip, Tally, Turn};
 pub use audit::{AuditEntry, AuditLog, FingerprintKey, Operator};
 pub use crypto::{Decryptor, Encryptor, KeyError};
 pub use csv::CsvError;
