@@ -53,7 +53,7 @@ pub mod qr;
 pub mod report;
 pub mod seed;
 pub mod session;
-#[cfg(feature = "sim")]
+#[cfg(feature = "testing")]
 pub mod sim;
 
 pub use error::{KilnError, LinkError};
@@ -67,7 +67,7 @@ pub use session::{
     burn_token, read_token, sync_token, BurnOptions, BurnReport, DriftView, ReferenceClock,
     SessionEvent, SessionObserver, TokenInfo, TokenLink, UnknownModelKey,
 };
-#[cfg(feature = "sim")]
+#[cfg(feature = "testing")]
 pub use sim::SimToken;
 
 /// Routes `log` records to logcat (tag `kiln`, debug level and up). Call once,

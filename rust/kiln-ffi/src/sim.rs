@@ -1,4 +1,4 @@
-//! Test-only export (cargo feature `sim`, never in release Android builds): the
+//! Test-only export (cargo feature `testing`, never in release Android builds): the
 //! simulated token of `kiln-sim`, so Kotlin tests can burn a token through the real
 //! bindings. Kotlin plays the link: its `TokenLink.transceive` calls
 //! [`SimToken::transceive`], which answers as the card would at the current system
