@@ -5,40 +5,25 @@
 //! than the image). Call on the camera's analysis thread: a frame takes up to about the
 //! default budget of `kiln_qr::FRAME_BUDGET` (50 ms), plus at most one attempt.
 
-use crate::error::KilnError;
 use crate::seed::{from_core, SeedInput};
 use std::sync::Mutex;
 use zeroize::Zeroizing;
 
-/// The QR payloads in a luminance plane (usually one; empty: no QR code seen).
-/// Impossible dimensions (stride below width, buffer too short, too small or too
-/// large a frame) → `BadInput`.
+/// Test-only (feature `testing`): the QR payloads in a luminance plane, as text
+/// (usually one; empty: no QR code seen), for corpus checks. Impossible dimensions
+/// (stride below width, buffer too short, too small or too large a frame) → `BadInput`.
+/// The app never gets payload text: it calls [`QrScanner::scan_frame`] or [`scan_image`].
+#[cfg(feature = "testing")]
 #[uniffi::export]
 pub fn decode_luma(
     data: Vec<u8>,
     width: u32,
     height: u32,
     row_stride: u32,
-) -> Result<Vec<String>, KilnError> {
-    // The frame may show a seed's QR code.
+) -> Result<Vec<String>, crate::KilnError> {
     let data = Zeroizing::new(data);
-    kiln_qr::decode_luma(&data, width, height, row_stride, None).map_err(KilnError::bad_input)
-}
-
-/// Decodes the frame and reads the first payload as seed input (`parse_seed_input`).
-/// `None`: no QR code seen (or a frame with impossible dimensions, which is logged).
-/// The payload text is zeroized after parsing; it never reaches Kotlin.
-#[uniffi::export]
-pub fn scan_luma(data: Vec<u8>, width: u32, height: u32, row_stride: u32) -> Option<SeedInput> {
-    let data = Zeroizing::new(data);
-    let payloads = match kiln_qr::decode_luma(&data, width, height, row_stride, None) {
-        Ok(p) => p,
-        Err(e) => {
-            log::warn!("scan_luma: unusable frame: {e}");
-            return None;
-        }
-    };
-    first_seed_input(payloads)
+    kiln_qr::decode_luma(&data, width, height, row_stride, None)
+        .map_err(crate::KilnError::bad_input)
 }
 
 /// The first payload read as seed input; every payload text is zeroized here.
@@ -167,55 +152,5 @@ impl QrScanner {
 impl Default for QrScanner {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blank_frames_decode_to_nothing_and_bad_frames_are_bad_input() {
-        let blank = vec![0x80u8; 200 * 200];
-        assert!(decode_luma(blank.clone(), 200, 200, 200)
-            .unwrap()
-            .is_empty());
-        assert!(scan_luma(blank.clone(), 200, 200, 200).is_none());
-        match decode_luma(blank.clone(), 200, 200, 100) {
-            Err(KilnError::BadInput { user_message }) => {
-                assert!(user_message.contains("stride"), "{user_message}");
-                assert!(user_message.ends_with('.'));
-            }
-            other => panic!("expected BadInput, got {other:?}"),
-        }
-        assert!(matches!(
-            decode_luma(vec![0; 10], 200, 200, 200),
-            Err(KilnError::BadInput { .. })
-        ));
-        assert!(scan_luma(blank, 200, 200, 100).is_none());
-    }
-
-    #[test]
-    fn scanner_without_a_code_keeps_looking_without_a_message() {
-        let scanner = QrScanner::new();
-        let blank = vec![0x80u8; 200 * 200];
-        for (i, stride) in [200u32, 100, 200].into_iter().enumerate() {
-            // the middle frame has an impossible stride: logged, treated as empty
-            match scanner.scan_frame(blank.clone(), 200, 200, stride, i as u64 * 1000) {
-                FrameScan::Looking { unreadable } => assert_eq!(unreadable, None),
-                FrameScan::Found { .. } => panic!("found a code in a blank frame"),
-            }
-        }
-    }
-
-    #[test]
-    fn a_blank_or_impossible_image_holds_no_code() {
-        let blank = vec![0xFFu8; 300 * 200];
-        assert!(matches!(
-            scan_image(blank.clone(), 300, 200, 300),
-            ImageScan::NoCode
-        ));
-        assert!(matches!(scan_image(blank, 300, 200, 10), ImageScan::NoCode));
     }
 }
