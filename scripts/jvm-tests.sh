@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 # The test-only exports are feature-gated, so the workspace stages never build them: lint and
 # test them here.
 cargo clippy --locked -q -p kiln-ffi --features testing --all-targets -- -D warnings
-cargo test --locked -q -p kiln-ffi --features testing --lib
+cargo test --locked -q -p kiln-ffi --features testing --lib --test sim_token --test qr
 KILN_FFI_FEATURES=testing bash scripts/gen-kotlin.sh
 
 target_dir="${CARGO_TARGET_DIR:-target}"

@@ -231,8 +231,13 @@ impl SimLink {
     }
 
     pub fn with_fault(mut self, fault: Fault) -> Self {
-        self.faults.push(fault);
+        self.add_fault(fault);
         self
+    }
+
+    /// Adds a fault to a link in use (e.g. at [`Self::commands_sent`] + n).
+    pub fn add_fault(&mut self, fault: Fault) {
+        self.faults.push(fault);
     }
 
     pub fn card(&self) -> &SimToken {
