@@ -1,28 +1,15 @@
 //! # kiln-ffi: the uniffi boundary of tokenkiln
 //!
 //! The Android app talks to the core only through this crate (Kotlin package
-//! `org.tokenkiln.core`, generated in library mode by `scripts/gen-kotlin.sh`). It is
-//! a set of thin adapters over `kiln-core`: no domain logic lives here. The surface,
-//! its threading rules and the reasons for a blocking run over a Kotlin [`TokenLink`]
-//! are in `docs/ffi.md`.
-//!
-//! - Seed input ([`parse_seed_input`], [`Seed`], [`AmbiguousSeed`]): secrets stay in
-//!   Rust objects (zeroized on drop); Kotlin only sees [`SeedInfo`] views.
-//! - QR ([`QrScanner`], [`scan_image`]) over a luminance plane with a row stride: the
-//!   payload is parsed here and never reaches Kotlin as text.
-//! - Token sessions ([`read_token`], [`burn_token`], [`sync_token`]), run by the same
-//!   driver as the CLI's; progress reaches the UI through [`SessionObserver`].
-//! - Errors: [`KilnError`] (five variants a UI branches on) and [`LinkError`] (thrown
-//!   by the Kotlin link; any other exception it throws becomes [`LinkError::Io`]).
-//! - Cargo feature `testing` (never in the app): the simulated token (`SimToken`) and
-//!   `decode_luma` (raw QR payloads, for corpus checks).
-//!
-//! Logging goes through `log` ([`init_logging`] installs `android_logger` on
-//! Android). Nothing secret is logged: no seed, key, APDU data or QR payload.
+//! `org.tokenkiln.core`, bindings from `scripts/gen-kotlin.sh`): thin adapters over
+//! `kiln-core` for seed input (secrets stay in Rust objects; Kotlin sees views), QR
+//! scanning (payload text never reaches Kotlin), token sessions run by the CLI's driver
+//! over a blocking Kotlin [`TokenLink`], and errors ([`KilnError`], [`LinkError`]).
+//! The surface, threading and design are in `docs/ffi.md`. Cargo feature `testing`
+//! (never in the app) adds `SimToken` and `decode_luma` for the JVM tests. Nothing
+//! secret is logged: no seed, key, APDU data or QR payload.
 
-// `KilnError::UnknownModel` carries the first-contact report by value: every
-// error crosses the FFI by value anyway (uniffi serialises it), so the size of
-// the `Err` variant costs nothing that boxing would save.
+// Errors cross the FFI by value (uniffi serialises them): a large `Err` costs nothing.
 #![allow(clippy::result_large_err)]
 
 uniffi::setup_scaffolding!();

@@ -1,18 +1,15 @@
-//! QR decoding of camera frames over the boundary: thin adapters over `kiln_qr`.
-//!
-//! A frame is an 8-bit luminance plane (Android `ImageReader` `YUV_420_888`, plane 0)
-//! whose rows start `row_stride` bytes apart (`Image.Plane.getRowStride()`, often wider
-//! than the image). Call on the camera's analysis thread: a frame takes up to about the
-//! default budget of `kiln_qr::FRAME_BUDGET` (50 ms), plus at most one attempt.
+//! QR scanning over the boundary (`kiln_qr`). A frame is an 8-bit luminance plane
+//! (`YUV_420_888` plane 0) whose rows start `row_stride` bytes apart. Payload text is
+//! parsed here and zeroized: it never reaches Kotlin (but for test-only `decode_luma`).
 
 use crate::seed::{from_core, SeedInput};
-use std::sync::Mutex;
+use kiln_qr::Frame;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// Test-only (feature `testing`): the QR payloads in a luminance plane, as text
-/// (usually one; empty: no QR code seen), for corpus checks. Impossible dimensions
-/// (stride below width, buffer too short, too small or too large a frame) → `BadInput`.
-/// The app never gets payload text: it calls [`QrScanner::scan_frame`] or [`scan_image`].
+/// Test-only (feature `testing`): the QR payloads in a plane as text (empty: no QR
+/// code seen), for corpus checks. Impossible dimensions → `BadInput`.
 #[cfg(feature = "testing")]
 #[uniffi::export]
 pub fn decode_luma(
@@ -33,6 +30,16 @@ fn first_seed_input(payloads: Vec<String>) -> Option<SeedInput> {
     Some(from_core(kiln_core::seed::parse_input(first)))
 }
 
+/// Scans a plane (zeroized afterwards); impossible dimensions are logged and count as
+/// a plane without a code.
+fn scan(data: Vec<u8>, (w, h, stride): (u32, u32, u32), budget: Option<Duration>) -> Frame {
+    let data = Zeroizing::new(data);
+    kiln_qr::scan_luma(&data, w, h, stride, budget).unwrap_or_else(|e| {
+        log::warn!("QR scan: unusable plane: {e}");
+        Frame::Empty
+    })
+}
+
 /// What a still image (a shared screenshot or photo) holds.
 #[derive(uniffi::Enum)]
 pub enum ImageScan {
@@ -48,20 +55,15 @@ pub enum ImageScan {
 /// 2 s): a code, a visible but unreadable code, or none. Call off the UI thread.
 #[uniffi::export]
 pub fn scan_image(data: Vec<u8>, width: u32, height: u32, row_stride: u32) -> ImageScan {
-    let data = Zeroizing::new(data);
-    match kiln_qr::scan_luma(&data, width, height, row_stride, Some(kiln_qr::FILE_BUDGET)) {
-        Ok(kiln_qr::Frame::Decoded(payloads)) => match first_seed_input(payloads) {
-            Some(input) => ImageScan::Found { input },
-            None => ImageScan::NoCode,
-        },
-        Ok(kiln_qr::Frame::Unreadable(s)) => ImageScan::Unreadable {
+    let size = (width, height, row_stride);
+    match scan(data, size, Some(kiln_qr::FILE_BUDGET)) {
+        Frame::Decoded(payloads) => {
+            first_seed_input(payloads).map_or(ImageScan::NoCode, |input| ImageScan::Found { input })
+        }
+        Frame::Unreadable(s) => ImageScan::Unreadable {
             hint: s.hint().into(),
         },
-        Ok(kiln_qr::Frame::Empty) => ImageScan::NoCode,
-        Err(e) => {
-            log::warn!("scan_image: unusable image: {e}");
-            ImageScan::NoCode
-        }
+        Frame::Empty => ImageScan::NoCode,
     }
 }
 
@@ -86,20 +88,17 @@ impl From<kiln_qr::Hint> for UnreadableHint {
 /// What the live preview should do after one frame.
 #[derive(uniffi::Enum)]
 pub enum FrameScan {
-    /// A code decoded: its first payload, read as seed input (the text itself never
-    /// crosses the boundary).
+    /// A code decoded: its first payload, read as seed input.
     Found { input: SeedInput },
-    /// Still looking. `unreadable`: the message to show now ("a QR code is in view
-    /// but cannot be read", with advice), already steadied over recent frames;
-    /// `None`: no message.
+    /// Still looking; `unreadable`: the steadied "QR code in view but unreadable"
+    /// advice to show now (`None`: no message).
     Looking { unreadable: Option<UnreadableHint> },
 }
 
 /// The camera preview's scanner: decodes each frame and keeps the "in view but
-/// unreadable" message steady across frames (shown after sightings without a decode
-/// have lasted `kiln_qr::SHOW_AFTER_MS`, kept until none for `kiln_qr::KEEP_MS`).
-/// One per preview; frames may come from any one thread at a time.
-#[derive(uniffi::Object)]
+/// unreadable" message steady across frames (`kiln_qr::UnreadableFeedback`). One per
+/// preview; frames may come from any one thread at a time.
+#[derive(Default, uniffi::Object)]
 pub struct QrScanner {
     feedback: Mutex<kiln_qr::UnreadableFeedback>,
 }
@@ -108,15 +107,12 @@ pub struct QrScanner {
 impl QrScanner {
     #[uniffi::constructor]
     pub fn new() -> Self {
-        QrScanner {
-            feedback: Mutex::new(kiln_qr::UnreadableFeedback::new()),
-        }
+        Self::default()
     }
 
-    /// Examines one frame taken at `now_ms` (any monotonic clock in milliseconds,
-    /// e.g. `SystemClock.elapsedRealtime()`). Takes up to about the frame budget plus
-    /// one locate pass; call on the camera's analysis thread. A frame with impossible
-    /// dimensions counts as a frame without a code (and is logged).
+    /// Examines one frame taken at `now_ms` (a monotonic clock, e.g.
+    /// `SystemClock.elapsedRealtime()`), in about `kiln_qr::FRAME_BUDGET` (50 ms) plus
+    /// one locate pass: call on the camera's analysis thread. Never throws.
     pub fn scan_frame(
         &self,
         data: Vec<u8>,
@@ -125,20 +121,11 @@ impl QrScanner {
         row_stride: u32,
         now_ms: u64,
     ) -> FrameScan {
-        let data = Zeroizing::new(data);
-        let frame = match kiln_qr::scan_luma(&data, width, height, row_stride, None) {
-            Ok(f) => f,
-            Err(e) => {
-                log::warn!("scan_frame: unusable frame: {e}");
-                kiln_qr::Frame::Empty
-            }
-        };
-        let shown = match self.feedback.lock() {
-            Ok(mut f) => f.observe(now_ms, &frame),
-            Err(poisoned) => poisoned.into_inner().observe(now_ms, &frame),
-        };
+        let frame = scan(data, (width, height, row_stride), None);
+        let mut feedback = self.feedback.lock().unwrap_or_else(PoisonError::into_inner);
+        let shown = feedback.observe(now_ms, &frame);
         match frame {
-            kiln_qr::Frame::Decoded(payloads) => match first_seed_input(payloads) {
+            Frame::Decoded(payloads) => match first_seed_input(payloads) {
                 Some(input) => FrameScan::Found { input },
                 None => FrameScan::Looking { unreadable: None },
             },
@@ -146,11 +133,5 @@ impl QrScanner {
                 unreadable: shown.map(UnreadableHint::from),
             },
         }
-    }
-}
-
-impl Default for QrScanner {
-    fn default() -> Self {
-        Self::new()
     }
 }

@@ -1,25 +1,21 @@
-//! Seed input over the boundary: thin adapters over `kiln_core::seed` and
-//! `kiln_core::verify`.
-//!
-//! Secrets stay in Rust: a [`Seed`] / [`AmbiguousSeed`] object holds the core's
-//! zeroizing `SeedSpec` / `AmbiguousSeed`; Kotlin holds a handle and sees only
-//! [`SeedInfo`] views (issuer, account, settings, bit length, fingerprint,
-//! problems, warnings). No export returns seed bytes, and nothing here logs.
+//! Seed input over the boundary (`kiln_core::seed`, `kiln_core::verify`). A [`Seed`] or
+//! [`AmbiguousSeed`] holds the core's zeroizing spec; Kotlin holds a handle and sees
+//! only [`SeedInfo`] views. No export returns seed bytes, and nothing here logs.
 
 use crate::error::{sentence, KilnError};
 use kiln_core::params::Algorithm;
 use kiln_core::seed::{self as core_seed, Encoding, OtpKind, SeedSource, SeedSpec};
 use kiln_core::verify;
 use std::sync::Arc;
+use Encoding::{Base32, Hex};
 
 /// What a piece of text (a QR payload or typed seed) turned out to be.
 #[derive(uniffi::Enum)]
 pub enum SeedInput {
     /// One TOTP seed. `seed.info().burnable` says whether the token can take it.
     Totp { seed: Arc<Seed> },
-    /// A Google Authenticator export: every account, burnable or not (its
-    /// `info.problems` say why not). `warnings` are about the export as a whole
-    /// (e.g. "this export is QR code 1 of 3").
+    /// A Google Authenticator export: every account, burnable or not; `warnings` are
+    /// about the export as a whole ("this export is QR code 1 of 3").
     Migration {
         accounts: Vec<MigrationAccount>,
         warnings: Vec<String>,
@@ -30,8 +26,7 @@ pub enum SeedInput {
         hex_bits: u32,
         base32_bits: u32,
     },
-    /// Not a TOTP seed: `reason` is one sentence; `suggestions` are look-alike
-    /// characters that may explain a typo (never applied).
+    /// Not a TOTP seed: one sentence, and look-alike characters that may explain a typo.
     Refused {
         reason: String,
         suggestions: Vec<String>,
@@ -46,16 +41,13 @@ pub struct SeedInfo {
     /// `SHA1`, `SHA256`, `SHA512`, or an unsupported name as given (e.g. `MD5`).
     pub algorithm: String,
     pub digits: u8,
-    /// Seconds per code.
     pub period: u32,
     pub secret_bits: u32,
-    /// 4 Base32 characters of the SHA-256 of the seed, e.g. `MXVF` (20 bits; fewer
-    /// for seeds under 5 bytes): tells two seeds apart, reveals at most 20 bits.
-    /// Not a part of the seed, so it cannot be compared with the service's key.
+    /// 4 Base32 characters of the seed's SHA-256, e.g. `MXVF`: tells two seeds apart,
+    /// reveals at most 20 bits; not comparable with the service's key.
     pub fingerprint: String,
-    /// True when the token family can take this seed as it is.
+    /// True when the token family can take this seed as it is; else `problems` say why.
     pub burnable: bool,
-    /// Why it cannot (empty when burnable), one sentence each.
     pub problems: Vec<String>,
     /// Notes that do not stop a burn (short seed, assumed defaults …).
     pub warnings: Vec<String>,
@@ -91,8 +83,8 @@ pub struct Diagnosis {
     pub sentence: String,
 }
 
-/// A TOTP seed held in Rust (zeroized when the last handle is dropped).
-#[derive(uniffi::Object)]
+/// A TOTP seed held in Rust (zeroized when dropped; `Debug` redacted as `SeedSpec`'s).
+#[derive(Debug, uniffi::Object)]
 pub struct Seed {
     spec: SeedSpec,
 }
@@ -102,16 +94,8 @@ impl Seed {
         Arc::new(Self { spec })
     }
 
-    /// The core spec (for the session adapters).
     pub(crate) fn spec(&self) -> &SeedSpec {
         &self.spec
-    }
-}
-
-impl std::fmt::Debug for Seed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // SeedSpec's Debug is redacted; keep it that way here too.
-        write!(f, "Seed({:?})", self.spec)
     }
 }
 
@@ -122,8 +106,7 @@ impl Seed {
         info_of(&self.spec)
     }
 
-    /// The codes the service expects at `unix_secs` (for a burnable seed: the
-    /// codes the token will show).
+    /// The codes the service (and, once burned, the token) shows at `unix_secs`.
     pub fn expected_codes(&self, unix_secs: i64) -> Result<ExpectedCodes, KilnError> {
         let at = unix_time(unix_secs)?;
         verify::expected_codes_for(&self.spec, at)
@@ -131,29 +114,22 @@ impl Seed {
             .map_err(KilnError::bad_input)
     }
 
-    /// Explains a code read off a token (or rejected by the service) at
-    /// `unix_secs`. Never throws: an unreadable code gives `matched = false` and a
-    /// sentence saying what to type.
+    /// Explains a code read off a token (or rejected by the service) at `unix_secs`.
+    /// Never throws: an unreadable code gives `matched = false` and what to type.
     pub fn diagnose(&self, code_read: String, unix_secs: i64) -> Diagnosis {
         let outcome = unix_time(unix_secs).and_then(|at| {
             verify::diagnose(&self.spec, &code_read, at).map_err(KilnError::bad_input)
         });
-        match outcome {
-            Ok(d) => Diagnosis {
-                matched: d.is_match(),
-                sentence: sentence(&d.sentence()),
-            },
-            Err(e) => Diagnosis {
-                matched: false,
-                sentence: e.to_string(),
-            },
-        }
+        let (matched, sentence) = match outcome {
+            Ok(d) => (d.is_match(), sentence(&d.sentence())),
+            Err(e) => (false, e.to_string()),
+        };
+        Diagnosis { matched, sentence }
     }
 
-    /// A copy with the algorithm and period the user chose or confirmed (e.g. a
-    /// typed seed, which carries no settings). For a typed seed this confirms all
-    /// settings (tokens always show 6 digits), which clears the "assumed defaults"
-    /// warning. `period` 0 or an unknown algorithm → `BadInput`.
+    /// A copy with the algorithm and period the user chose or confirmed; for a typed
+    /// seed this confirms all settings (tokens show 6 digits), clearing the "assumed
+    /// defaults" warning. `period` 0 or an unknown algorithm → `BadInput`.
     pub fn with_params(&self, algorithm: String, period: u32) -> Result<Arc<Seed>, KilnError> {
         let alg: Algorithm = algorithm.parse().map_err(KilnError::bad_input)?;
         if period == 0 {
@@ -187,19 +163,17 @@ impl AmbiguousSeed {
 
 fn encoding(as_hex: bool) -> Encoding {
     if as_hex {
-        Encoding::Hex
+        Hex
     } else {
-        Encoding::Base32
+        Base32
     }
 }
 
-/// Reads any text a user can bring: an `otpauth://` link, an
-/// `otpauth-migration://` export, or a typed Base32/Hex seed. Never throws.
-/// Text over `kiln_core::seed::MAX_INPUT_BYTES` (64 KiB) is refused unread (the
-/// app calls this on every keystroke).
+/// Reads any text a user can bring: an `otpauth://` link, an `otpauth-migration://`
+/// export, or a typed Base32/Hex seed. Never throws. Text over 64 KiB
+/// (`kiln_core::seed::MAX_INPUT_BYTES`) is refused unread. The text is zeroized here.
 #[uniffi::export]
 pub fn parse_seed_input(text: String) -> SeedInput {
-    // The text may hold a seed: it is zeroized after parsing.
     let text = zeroize::Zeroizing::new(text);
     from_core(core_seed::parse_input(&text))
 }
@@ -210,11 +184,7 @@ pub(crate) fn from_core(input: core_seed::SeedInput) -> SeedInput {
             seed: Seed::new(spec),
         },
         core_seed::SeedInput::Migration(batch) => SeedInput::Migration {
-            warnings: batch
-                .warnings
-                .iter()
-                .map(|w| sentence(&w.to_string()))
-                .collect(),
+            warnings: sentences(&batch.warnings),
             accounts: batch
                 .accounts
                 .into_iter()
@@ -234,8 +204,8 @@ pub(crate) fn from_core(input: core_seed::SeedInput) -> SeedInput {
                 .collect(),
         },
         core_seed::SeedInput::Ambiguous(a) => SeedInput::Ambiguous {
-            hex_bits: bits(a.bits(Encoding::Hex)),
-            base32_bits: bits(a.bits(Encoding::Base32)),
+            hex_bits: bits(a.bits(Hex)),
+            base32_bits: bits(a.bits(Base32)),
             choice: Arc::new(AmbiguousSeed { inner: a }),
         },
         core_seed::SeedInput::Refused(r) => SeedInput::Refused {
@@ -250,11 +220,7 @@ fn bits(n: usize) -> u32 {
 }
 
 pub(crate) fn info_of(spec: &SeedSpec) -> SeedInfo {
-    let problems: Vec<String> = spec
-        .problems()
-        .iter()
-        .map(|p| sentence(&p.to_string()))
-        .collect();
+    let problems = sentences(&spec.problems());
     SeedInfo {
         issuer: spec.issuer().map(str::to_string),
         account: spec.account().map(str::to_string),
@@ -265,12 +231,13 @@ pub(crate) fn info_of(spec: &SeedSpec) -> SeedInfo {
         fingerprint: spec.fingerprint(),
         burnable: problems.is_empty(),
         problems,
-        warnings: spec
-            .warnings()
-            .iter()
-            .map(|w| sentence(&w.to_string()))
-            .collect(),
+        warnings: sentences(spec.warnings()),
     }
+}
+
+/// Each item's text as a sentence.
+fn sentences<T: std::fmt::Display>(items: &[T]) -> Vec<String> {
+    items.iter().map(|i| sentence(&i.to_string())).collect()
 }
 
 pub(crate) fn codes_view(c: verify::ExpectedCodes) -> ExpectedCodes {

@@ -1,70 +1,57 @@
-//! Test-only export (cargo feature `testing`, never in release Android builds): the
-//! simulated token of `kiln-sim` behind its [`kiln_sim::SimLink`] (which injects the
-//! faults and counts the commands), so Kotlin tests can burn a token through the real
-//! bindings. Kotlin plays the link: its `TokenLink.transceive` calls
-//! [`SimToken::transceive`], which answers as the card would at the current system
-//! time (the sessions' reference clock with `offset_ms = 0`).
+//! Test-only export (feature `testing`): `kiln-sim`'s card behind its `SimLink` (which
+//! injects the faults and counts the commands), for the Kotlin tests, whose
+//! `TokenLink.transceive` calls [`SimToken::transceive`].
 
 use crate::error::{KilnError, LinkError};
 use crate::seed::Seed;
 use kiln_core::proto::DeviceKey;
 use kiln_core::session::{self as core, Clock, SystemClock, Transceive};
-use kiln_sim::{Fault, FaultPoint, Reply, SimConfig, SimLink, VirtualClock};
-use std::sync::{Arc, Mutex, MutexGuard};
+use kiln_sim::{FaultPoint, Reply, SimConfig, SimLink, VirtualClock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// A simulated token of the family (model from the serial prefix; unknown serials
 /// behave as restricted-sync models).
 #[derive(uniffi::Object)]
 pub struct SimToken {
-    /// Instant exchanges on a virtual clock that is moved to the system time before
-    /// each one.
+    /// Instant exchanges, on a virtual clock moved to the system time before each.
     link: Mutex<SimLink>,
 }
 
 impl SimToken {
-    fn build(serial: String, offset_ms: i64, lockout_tries: Option<u8>, key: DeviceKey) -> Self {
+    fn build(serial: String, offset_ms: i64, tries: Option<u8>, key: DeviceKey) -> Arc<Self> {
         let cfg = SimConfig {
             serial,
             key,
             clock_offset_us: offset_ms.saturating_mul(1000),
-            lockout_tries,
+            lockout_tries: tries,
             ..SimConfig::default()
         };
         let now = SystemClock.now();
         let card = kiln_sim::SimToken::new(cfg, now);
         let link = SimLink::new(card, VirtualClock::new(now)).with_round_trip(0);
-        Self {
+        Arc::new(Self {
             link: Mutex::new(link),
-        }
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, SimLink> {
-        // A panic while holding the lock cannot leave the card half-updated in a
-        // way tests care about; keep going with the inner value.
-        self.link.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A fault at the `n`-th command (1-based) sent from now on.
-    fn fault_in(&self, n: u32, point: FaultPoint) {
-        let mut link = self.lock();
-        let command = link.commands_sent().saturating_add(n as usize);
-        link.add_fault(Fault { command, point });
+        // A panic while holding the lock leaves nothing tests care about half-done.
+        self.link.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 #[uniffi::export]
 impl SimToken {
-    /// A switched-on token with the family default key whose clock is
-    /// `clock_offset_ms` ahead of the system clock. `lockout_tries`: wrong keys answer
-    /// `63 Cx` and the key locks after that many; `None`: wrong keys answer `69 83`.
+    /// A token with the family default key, its clock `clock_offset_ms` ahead of the
+    /// system's. `lockout_tries`: wrong keys answer `63 Cx` and lock the key after that
+    /// many; `None`: wrong keys answer `69 83`.
     #[uniffi::constructor]
     pub fn new(serial: String, clock_offset_ms: i64, lockout_tries: Option<u8>) -> Arc<Self> {
         let key = DeviceKey::family_default();
-        Arc::new(Self::build(serial, clock_offset_ms, lockout_tries, key))
+        Self::build(serial, clock_offset_ms, lockout_tries, key)
     }
 
-    /// Like `new`, with another device key (32 hex digits): the family default key
-    /// is then refused (for refused-authentication tests).
+    /// Like `new`, with another device key (32 hex digits).
     #[uniffi::constructor]
     pub fn with_key(
         serial: String,
@@ -73,31 +60,23 @@ impl SimToken {
         key_hex: String,
     ) -> Result<Arc<Self>, KilnError> {
         let key = DeviceKey::from_hex(&key_hex).map_err(KilnError::bad_input)?;
-        Ok(Arc::new(Self::build(
-            serial,
-            clock_offset_ms,
-            lockout_tries,
-            key,
-        )))
+        Ok(Self::build(serial, clock_offset_ms, lockout_tries, key))
     }
 
     /// The card side of one exchange at the current system time. Throws
-    /// `LinkException.TagLost` when an injected fault fires (the field is lost: the
-    /// card forgets its authentication), `LinkException.Timeout` when switched off.
+    /// `LinkException.TagLost` when a dropped link fires (the card forgets its
+    /// authentication), `LinkException.Timeout` when switched off.
     pub fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, LinkError> {
         let mut link = self.lock();
         let clock = link.clock();
         clock.set(clock.now().max(SystemClock.now()));
-        link.transceive(&apdu).map_err(|e| match e {
-            core::LinkError::TagLost => LinkError::TagLost {
-                detail: "simulated link loss".into(),
-            },
-            core::LinkError::Timeout => LinkError::Timeout {
-                detail: "the simulated token did not answer (switched off)".into(),
-            },
-            other => LinkError::Io {
-                detail: other.to_string(),
-            },
+        link.transceive(&apdu).map_err(|e| {
+            let detail = format!("simulated: {e}");
+            match e {
+                core::LinkError::TagLost => LinkError::TagLost { detail },
+                core::LinkError::Timeout => LinkError::Timeout { detail },
+                _ => LinkError::Io { detail },
+            }
         })
     }
 
@@ -108,25 +87,24 @@ impl SimToken {
         link.card_mut().power_on();
     }
 
-    /// Drops the link at the `command_index`-th command (1-based) sent from now on,
-    /// once: before the card sees it (`processed = false`) or after it processed it,
-    /// losing the answer (`processed = true`). Faults add up; every command counts.
+    /// Drops the link once, at the `command_index`-th command (1-based) from now on:
+    /// before the card sees it or (`processed`) after, losing the answer.
     pub fn drop_link_after(&self, command_index: u32, processed: bool) {
         let point = if processed {
             FaultPoint::AfterProcessing
         } else {
             FaultPoint::BeforeProcessing
         };
-        self.fault_in(command_index, point);
+        self.lock().add_fault_in(command_index as usize, point);
     }
 
-    /// Answers the `command_index`-th command (1-based) sent from now on, once, with
-    /// `response` (at most 8 bytes, else `BadInput`) instead of processing it: a
-    /// refusal (`69 83`), an undocumented status word, a short answer.
+    /// Answers the `command_index`-th command (1-based) from now on, once, with
+    /// `response` (at most 8 bytes, else `BadInput`) instead of processing it.
     pub fn answer_command(&self, command_index: u32, response: Vec<u8>) -> Result<(), KilnError> {
         let reply = Reply::new(&response)
             .ok_or_else(|| KilnError::bad_input("a simulated answer has at most 8 bytes"))?;
-        self.fault_in(command_index, FaultPoint::Answer(reply));
+        let point = FaultPoint::Answer(reply);
+        self.lock().add_fault_in(command_index as usize, point);
         Ok(())
     }
 
