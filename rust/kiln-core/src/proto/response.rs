@@ -44,7 +44,7 @@ impl StatusWord {
         }
     }
 
-    pub fn to_u16(self) -> u16 {
+    pub(crate) fn to_u16(self) -> u16 {
         match self {
             StatusWord::Success => 0x9000,
             StatusWord::AuthRefused => 0x6983,
@@ -72,7 +72,7 @@ impl StatusWord {
     }
 
     /// `69 83` or `63 xx`: the token refused the key (or the MAC made with it).
-    pub fn is_auth_refusal(self) -> bool {
+    pub(crate) fn is_auth_refusal(self) -> bool {
         matches!(self, StatusWord::AuthRefused | StatusWord::WrongKey(_))
     }
 }
@@ -228,7 +228,7 @@ impl fmt::Debug for Challenge {
 }
 
 /// Parses GET CHALLENGE response data: exactly 8 bytes.
-pub fn parse_challenge(data: &[u8]) -> Result<Challenge, ResponseError> {
+pub(crate) fn parse_challenge(data: &[u8]) -> Result<Challenge, ResponseError> {
     <[u8; 8]>::try_from(data)
         .map(Challenge)
         .map_err(|_| ResponseError::WrongDataLength {
