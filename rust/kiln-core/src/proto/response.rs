@@ -102,7 +102,7 @@ pub enum ResponseError {
 }
 
 /// Splits `data ‖ SW1 SW2`.
-pub fn split_status(response: &[u8]) -> Result<(&[u8], StatusWord), ResponseError> {
+pub(crate) fn split_status(response: &[u8]) -> Result<(&[u8], StatusWord), ResponseError> {
     match response {
         [data @ .., sw1, sw2] => Ok((data, StatusWord::from_bytes(*sw1, *sw2))),
         _ => Err(ResponseError::NoStatusWord(response.len())),
@@ -167,7 +167,7 @@ pub struct TokenInfo {
 
 /// Parses GET INFO response data (status word already removed):
 /// `opaque(3) ‖ N ‖ serial(N) ‖ opaque(2) ‖ clock(4)`. Trailing bytes are ignored.
-pub fn parse_info(data: &[u8]) -> Result<TokenInfo, ResponseError> {
+pub(crate) fn parse_info(data: &[u8]) -> Result<TokenInfo, ResponseError> {
     let n = usize::from(*data.get(3).ok_or(ResponseError::InfoTruncated {
         serial_len: 0,
         needed: 4,
