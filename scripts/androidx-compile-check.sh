@@ -44,7 +44,7 @@ kotlin="$(ver kotlin)"; bom="$(ver compose-bom)"; activity="$(ver activity-compo
 android_all="${KILN_ANDROID_ALL:-$(sed -n 's:.*<android-all.version>\(.*\)</android-all.version>.*:\1:p' android/pom.xml)}"
 echo "Kotlin $kotlin, Compose BOM $bom, activity-compose $activity, JNA $jna, android-all $android_all"
 
-# 1. Bindings exactly as the Gradle build generates them (no `sim` feature).
+# 1. Bindings exactly as the Gradle build generates them (no `testing` feature).
 bindings="$work/uniffi"
 KILN_FFI_FEATURES="" bash scripts/gen-kotlin.sh "$bindings"
 

@@ -4,7 +4,7 @@
 # Generated sources are never committed.
 #
 #   scripts/gen-kotlin.sh [OUT_DIR]        (default: android/jvm-tests/target/generated-sources/uniffi)
-#   KILN_FFI_FEATURES=sim scripts/gen-kotlin.sh   (adds the test-only simulated token export)
+#   KILN_FFI_FEATURES=testing scripts/gen-kotlin.sh   (adds the test-only simulated token export)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-android/jvm-tests/target/generated-sources/uniffi}"

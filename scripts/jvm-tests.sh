@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Kotlin/JUnit 5 tests of android/jvm-tests on the host JVM (Maven, batch mode):
-#   0. lints and unit-tests kiln-ffi with the test-only `sim` feature;
-#   1. builds kiln-ffi for the host with the test-only `sim` feature and generates its
+#   0. lints and unit-tests kiln-ffi with the test-only `testing` feature;
+#   1. builds kiln-ffi for the host with the test-only `testing` feature and generates its
 #      Kotlin bindings (library mode) into android/jvm-tests/target/generated-sources/uniffi
 #      (scripts/gen-kotlin.sh; generated sources are never committed);
 #   2. compiles bindings + tests with the Kotlin compiler (fetched by Maven) and runs them;
@@ -11,11 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The sim export is feature-gated, so the workspace stages never build it: lint and
-# unit-test it here.
-cargo clippy --locked -q -p kiln-ffi --features sim --all-targets -- -D warnings
-cargo test --locked -q -p kiln-ffi --features sim --lib
-KILN_FFI_FEATURES=sim bash scripts/gen-kotlin.sh
+# The test-only exports are feature-gated, so the workspace stages never build them: lint and
+# test them here.
+cargo clippy --locked -q -p kiln-ffi --features testing --all-targets -- -D warnings
+cargo test --locked -q -p kiln-ffi --features testing --lib --test sim_token --test qr
+KILN_FFI_FEATURES=testing bash scripts/gen-kotlin.sh
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 [[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"

@@ -147,7 +147,7 @@ val cargoNdk by tasks.registering(Exec::class) {
 }
 
 // --- Kotlin bindings: the workspace's uniffi-bindgen in library mode (scripts/gen-kotlin.sh)
-// builds kiln-ffi for the host (no `sim` feature: the simulated token stays out of the app)
+// builds kiln-ffi for the host (no `testing` feature: the simulated token stays out of the app)
 // and generates org.tokenkiln.core into build/generated/uniffi/kotlin. Never committed.
 val uniffiBindings by tasks.registering(Exec::class) {
     group = "rust"

@@ -11,15 +11,16 @@
 //! - [`verify`]: expected codes around a time, and mismatch diagnosis.
 //! - [`clock`]: sub-second drift measurement of the token clock, drift advice and
 //!   the precise clock-set planner (pure arithmetic on timestamps).
-//! - [`proto`]: the token wire protocol (SM4, MAC, APDUs, status words, model registry).
+//! - [`proto`]: the token wire protocol: keys, status words, serials, the model
+//!   registry. The byte-level builders and parsers are used by the session engine;
+//!   those the simulated card needs stay reachable but out of the docs.
 //! - [`request`]: the one builder from a parsed seed and the user's settings to a
 //!   burn request (and a sync's settings), with typed refusals.
 //! - [`session`]: sans-IO Read / Burn / Sync sessions and a blocking driver.
 //! - [`time`]: [`time::UnixMicros`], the time type of sessions.
 //!
-//! Further modules (seed input, protocol, sessions, clock) are added by their own
-//! work items; each keeps to the same rules: no panics on input paths, typed errors
-//! with messages a field user can act on, nothing secret in `Debug` or logs.
+//! Every module keeps to the same rules: no panics on input paths, typed errors with
+//! messages a field user can act on, nothing secret in `Debug` or logs.
 
 pub mod clock;
 pub mod params;

@@ -1,7 +1,6 @@
-//! The first-contact report of an unknown model (`kiln_core::report`) for the app:
-//! `KilnException.UnknownModel.report` carries what the read-only contact learned;
-//! [`contact_report_text`] adds the phone's NFC facts and makes the text the user
-//! sees before sharing it. No seed, key or challenge is ever in it.
+//! The first-contact report (`kiln_core::report`): `KilnException.UnknownModel.report`
+//! carries what the read-only contact learned; [`contact_report_text`] adds the NFC
+//! facts and makes the text the user may share. No seed, key or challenge is in it.
 
 use kiln_core::proto::{Model, Serial};
 use kiln_core::report::{Fact, FirstContactReport, SerialClass};
@@ -25,8 +24,7 @@ pub struct ContactReport {
     pub drift: String,
 }
 
-/// A fact the phone's NFC stack gives (`"ATQA"`, `"00 44"`). Never pass the tag UID
-/// unless the user asked to add it.
+/// A fact the phone's NFC stack gives (`"ATQA"`, `"00 44"`); never the tag UID.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ReportFact {
     pub name: String,
@@ -78,9 +76,8 @@ pub fn contact_report_text(
     .text()
 }
 
-/// A read-only contact (GET INFO only, never a key) that returns the token's
-/// first-contact report: for any token, known model or not. Blocks: call off the
-/// UI thread.
+/// A read-only contact (GET INFO only) that returns any token's first-contact report.
+/// Blocks: call off the UI thread.
 #[uniffi::export]
 pub fn read_contact_report(
     link: std::sync::Arc<dyn crate::session::TokenLink>,

@@ -1,25 +1,21 @@
-//! Seed input over the boundary: thin adapters over `kiln_core::seed` and
-//! `kiln_core::verify`.
-//!
-//! Secrets stay in Rust: a [`Seed`] / [`AmbiguousSeed`] object holds the core's
-//! zeroizing `SeedSpec` / `AmbiguousSeed`; Kotlin holds a handle and sees only
-//! [`SeedInfo`] views (issuer, account, settings, bit length, fingerprint,
-//! problems, warnings). No export returns seed bytes, and nothing here logs.
+//! Seed input over the boundary (`kiln_core::seed`, `kiln_core::verify`). A [`Seed`] or
+//! [`AmbiguousSeed`] holds the core's zeroizing spec; Kotlin holds a handle and sees
+//! only [`SeedInfo`] views. No export returns seed bytes, and nothing here logs.
 
 use crate::error::{sentence, KilnError};
 use kiln_core::params::Algorithm;
 use kiln_core::seed::{self as core_seed, Encoding, OtpKind, SeedSource, SeedSpec};
 use kiln_core::verify;
 use std::sync::Arc;
+use Encoding::{Base32, Hex};
 
 /// What a piece of text (a QR payload or typed seed) turned out to be.
 #[derive(uniffi::Enum)]
 pub enum SeedInput {
     /// One TOTP seed. `seed.info().burnable` says whether the token can take it.
     Totp { seed: Arc<Seed> },
-    /// A Google Authenticator export: every account, burnable or not (its
-    /// `info.problems` say why not). `warnings` are about the export as a whole
-    /// (e.g. "this export is QR code 1 of 3").
+    /// A Google Authenticator export: every account, burnable or not; `warnings` are
+    /// about the export as a whole ("this export is QR code 1 of 3").
     Migration {
         accounts: Vec<MigrationAccount>,
         warnings: Vec<String>,
@@ -30,8 +26,7 @@ pub enum SeedInput {
         hex_bits: u32,
         base32_bits: u32,
     },
-    /// Not a TOTP seed: `reason` is one sentence; `suggestions` are look-alike
-    /// characters that may explain a typo (never applied).
+    /// Not a TOTP seed: one sentence, and look-alike characters that may explain a typo.
     Refused {
         reason: String,
         suggestions: Vec<String>,
@@ -46,16 +41,13 @@ pub struct SeedInfo {
     /// `SHA1`, `SHA256`, `SHA512`, or an unsupported name as given (e.g. `MD5`).
     pub algorithm: String,
     pub digits: u8,
-    /// Seconds per code.
     pub period: u32,
     pub secret_bits: u32,
-    /// 4 Base32 characters of the SHA-256 of the seed, e.g. `MXVF` (20 bits; fewer
-    /// for seeds under 5 bytes): tells two seeds apart, reveals at most 20 bits.
-    /// Not a part of the seed, so it cannot be compared with the service's key.
+    /// 4 Base32 characters of the seed's SHA-256, e.g. `MXVF`: tells two seeds apart,
+    /// reveals at most 20 bits; not comparable with the service's key.
     pub fingerprint: String,
-    /// True when the token family can take this seed as it is.
+    /// True when the token family can take this seed as it is; else `problems` say why.
     pub burnable: bool,
-    /// Why it cannot (empty when burnable), one sentence each.
     pub problems: Vec<String>,
     /// Notes that do not stop a burn (short seed, assumed defaults …).
     pub warnings: Vec<String>,
@@ -91,8 +83,8 @@ pub struct Diagnosis {
     pub sentence: String,
 }
 
-/// A TOTP seed held in Rust (zeroized when the last handle is dropped).
-#[derive(uniffi::Object)]
+/// A TOTP seed held in Rust (zeroized when dropped; `Debug` redacted as `SeedSpec`'s).
+#[derive(Debug, uniffi::Object)]
 pub struct Seed {
     spec: SeedSpec,
 }
@@ -102,16 +94,8 @@ impl Seed {
         Arc::new(Self { spec })
     }
 
-    /// The core spec (for the session adapters).
     pub(crate) fn spec(&self) -> &SeedSpec {
         &self.spec
-    }
-}
-
-impl std::fmt::Debug for Seed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // SeedSpec's Debug is redacted; keep it that way here too.
-        write!(f, "Seed({:?})", self.spec)
     }
 }
 
@@ -122,8 +106,7 @@ impl Seed {
         info_of(&self.spec)
     }
 
-    /// The codes the service expects at `unix_secs` (for a burnable seed: the
-    /// codes the token will show).
+    /// The codes the service (and, once burned, the token) shows at `unix_secs`.
     pub fn expected_codes(&self, unix_secs: i64) -> Result<ExpectedCodes, KilnError> {
         let at = unix_time(unix_secs)?;
         verify::expected_codes_for(&self.spec, at)
@@ -131,29 +114,22 @@ impl Seed {
             .map_err(KilnError::bad_input)
     }
 
-    /// Explains a code read off a token (or rejected by the service) at
-    /// `unix_secs`. Never throws: an unreadable code gives `matched = false` and a
-    /// sentence saying what to type.
+    /// Explains a code read off a token (or rejected by the service) at `unix_secs`.
+    /// Never throws: an unreadable code gives `matched = false` and what to type.
     pub fn diagnose(&self, code_read: String, unix_secs: i64) -> Diagnosis {
         let outcome = unix_time(unix_secs).and_then(|at| {
             verify::diagnose(&self.spec, &code_read, at).map_err(KilnError::bad_input)
         });
-        match outcome {
-            Ok(d) => Diagnosis {
-                matched: d.is_match(),
-                sentence: sentence(&d.sentence()),
-            },
-            Err(e) => Diagnosis {
-                matched: false,
-                sentence: e.to_string(),
-            },
-        }
+        let (matched, sentence) = match outcome {
+            Ok(d) => (d.is_match(), sentence(&d.sentence())),
+            Err(e) => (false, e.to_string()),
+        };
+        Diagnosis { matched, sentence }
     }
 
-    /// A copy with the algorithm and period the user chose or confirmed (e.g. a
-    /// typed seed, which carries no settings). For a typed seed this confirms all
-    /// settings (tokens always show 6 digits), which clears the "assumed defaults"
-    /// warning. `period` 0 or an unknown algorithm → `BadInput`.
+    /// A copy with the algorithm and period the user chose or confirmed; for a typed
+    /// seed this confirms all settings (tokens show 6 digits), clearing the "assumed
+    /// defaults" warning. `period` 0 or an unknown algorithm → `BadInput`.
     pub fn with_params(&self, algorithm: String, period: u32) -> Result<Arc<Seed>, KilnError> {
         let alg: Algorithm = algorithm.parse().map_err(KilnError::bad_input)?;
         if period == 0 {
@@ -187,19 +163,17 @@ impl AmbiguousSeed {
 
 fn encoding(as_hex: bool) -> Encoding {
     if as_hex {
-        Encoding::Hex
+        Hex
     } else {
-        Encoding::Base32
+        Base32
     }
 }
 
-/// Reads any text a user can bring: an `otpauth://` link, an
-/// `otpauth-migration://` export, or a typed Base32/Hex seed. Never throws.
-/// Text over `kiln_core::seed::MAX_INPUT_BYTES` (64 KiB) is refused unread (the
-/// app calls this on every keystroke).
+/// Reads any text a user can bring: an `otpauth://` link, an `otpauth-migration://`
+/// export, or a typed Base32/Hex seed. Never throws. Text over 64 KiB
+/// (`kiln_core::seed::MAX_INPUT_BYTES`) is refused unread. The text is zeroized here.
 #[uniffi::export]
 pub fn parse_seed_input(text: String) -> SeedInput {
-    // The text may hold a seed: it is zeroized after parsing.
     let text = zeroize::Zeroizing::new(text);
     from_core(core_seed::parse_input(&text))
 }
@@ -210,11 +184,7 @@ pub(crate) fn from_core(input: core_seed::SeedInput) -> SeedInput {
             seed: Seed::new(spec),
         },
         core_seed::SeedInput::Migration(batch) => SeedInput::Migration {
-            warnings: batch
-                .warnings
-                .iter()
-                .map(|w| sentence(&w.to_string()))
-                .collect(),
+            warnings: sentences(&batch.warnings),
             accounts: batch
                 .accounts
                 .into_iter()
@@ -234,8 +204,8 @@ pub(crate) fn from_core(input: core_seed::SeedInput) -> SeedInput {
                 .collect(),
         },
         core_seed::SeedInput::Ambiguous(a) => SeedInput::Ambiguous {
-            hex_bits: bits(a.bits(Encoding::Hex)),
-            base32_bits: bits(a.bits(Encoding::Base32)),
+            hex_bits: bits(a.bits(Hex)),
+            base32_bits: bits(a.bits(Base32)),
             choice: Arc::new(AmbiguousSeed { inner: a }),
         },
         core_seed::SeedInput::Refused(r) => SeedInput::Refused {
@@ -250,11 +220,7 @@ fn bits(n: usize) -> u32 {
 }
 
 pub(crate) fn info_of(spec: &SeedSpec) -> SeedInfo {
-    let problems: Vec<String> = spec
-        .problems()
-        .iter()
-        .map(|p| sentence(&p.to_string()))
-        .collect();
+    let problems = sentences(&spec.problems());
     SeedInfo {
         issuer: spec.issuer().map(str::to_string),
         account: spec.account().map(str::to_string),
@@ -265,12 +231,13 @@ pub(crate) fn info_of(spec: &SeedSpec) -> SeedInfo {
         fingerprint: spec.fingerprint(),
         burnable: problems.is_empty(),
         problems,
-        warnings: spec
-            .warnings()
-            .iter()
-            .map(|w| sentence(&w.to_string()))
-            .collect(),
+        warnings: sentences(spec.warnings()),
     }
+}
+
+/// Each item's text as a sentence.
+fn sentences<T: std::fmt::Display>(items: &[T]) -> Vec<String> {
+    items.iter().map(|i| sentence(&i.to_string())).collect()
 }
 
 pub(crate) fn codes_view(c: verify::ExpectedCodes) -> ExpectedCodes {
@@ -286,234 +253,4 @@ pub(crate) fn codes_view(c: verify::ExpectedCodes) -> ExpectedCodes {
 fn unix_time(unix_secs: i64) -> Result<u64, KilnError> {
     u64::try_from(unix_secs)
         .map_err(|_| KilnError::bad_input("the time is before 1970; check the phone's clock"))
-}
-
-#[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-mod tests {
-    use super::*;
-
-    const LINK: &str = "otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME";
-
-    fn totp(text: &str) -> Arc<Seed> {
-        match parse_seed_input(text.into()) {
-            SeedInput::Totp { seed } => seed,
-            _ => panic!("expected a TOTP seed for {text}"),
-        }
-    }
-
-    #[test]
-    fn link_gives_a_seed_view_without_the_secret() {
-        let seed = totp(LINK);
-        let info = seed.info();
-        assert_eq!(info.issuer.as_deref(), Some("ACME"));
-        assert_eq!(info.account.as_deref(), Some("alice"));
-        assert_eq!(
-            (info.algorithm.as_str(), info.digits, info.period),
-            ("SHA1", 6, 30)
-        );
-        assert_eq!(info.secret_bits, 80);
-        assert_eq!(
-            info.fingerprint,
-            core_seed::fingerprint(b"Hello!\xDE\xAD\xBE\xEF")
-        );
-        assert_eq!(info.fingerprint.len(), 4);
-        assert!(info.burnable);
-        assert!(info.problems.is_empty());
-        // 80 bits: short-seed warning, as a sentence.
-        assert!(info
-            .warnings
-            .iter()
-            .any(|w| w.starts_with("The seed is only 80 bits")));
-        let dbg = format!("{seed:?} {info:?}");
-        assert!(!dbg.contains("JBSWY3DPEHPK3PXP"), "{dbg}");
-    }
-
-    #[test]
-    fn expected_codes_and_diagnosis_follow_the_seed() {
-        // RFC 6238 seed "12345678901234567890", SHA1, t = 59 → 94287082 (8 digits),
-        // 6 digits: 287082; previous step (t = 29): 755224 (RFC 4226 HOTP(1)).
-        let seed = totp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
-        let c = seed.expected_codes(59).unwrap();
-        assert_eq!(c.current, "287082");
-        assert_eq!(c.previous, "755224");
-        assert_eq!((c.seconds_left, c.period), (1, 30));
-        let d = seed.diagnose("287082".into(), 59);
-        assert!(d.matched, "{}", d.sentence);
-        let d = seed.diagnose(c.current.clone(), 59 + 30 * 3);
-        assert!(!d.matched);
-        assert!(
-            d.sentence.starts_with("The token clock is about"),
-            "{}",
-            d.sentence
-        );
-        assert!(d.sentence.contains("behind"), "{}", d.sentence);
-        let bad = seed.diagnose("12ab".into(), 59);
-        assert!(!bad.matched);
-        assert!(bad.sentence.contains("6 to 8 digits"), "{}", bad.sentence);
-        assert!(matches!(
-            seed.expected_codes(-1),
-            Err(KilnError::BadInput { .. })
-        ));
-    }
-
-    #[test]
-    fn with_params_confirms_typed_defaults_and_rejects_nonsense() {
-        let typed = totp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
-        assert!(typed
-            .info()
-            .warnings
-            .iter()
-            .any(|w| w.contains("assuming SHA1")));
-        let confirmed = typed.with_params("sha256".into(), 60).unwrap();
-        let info = confirmed.info();
-        assert_eq!((info.algorithm.as_str(), info.period), ("SHA256", 60));
-        assert!(!info.warnings.iter().any(|w| w.contains("assuming SHA1")));
-        assert!(info.burnable);
-        // The original handle is unchanged.
-        assert_eq!(typed.info().period, 30);
-        assert!(matches!(
-            typed.with_params("MD5".into(), 30),
-            Err(KilnError::BadInput { .. })
-        ));
-        assert!(matches!(
-            typed.with_params("SHA1".into(), 0),
-            Err(KilnError::BadInput { .. })
-        ));
-        // A period the token cannot do is accepted but not burnable.
-        let odd = typed.with_params("SHA1".into(), 45).unwrap().info();
-        assert!(!odd.burnable);
-        assert!(odd.problems.iter().any(|p| p.contains("every 45 s")));
-    }
-
-    #[test]
-    fn refusals_and_ambiguity() {
-        match parse_seed_input("otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP".into()) {
-            SeedInput::Refused { reason, .. } => {
-                assert!(
-                    reason.starts_with("This is a counter-based (HOTP) account"),
-                    "{reason}"
-                );
-                assert!(reason.ends_with('.'));
-            }
-            _ => panic!("expected a refusal"),
-        }
-        match parse_seed_input("JBSWY3DPEHPK3PX0".into()) {
-            SeedInput::Refused { suggestions, .. } => {
-                assert!(!suggestions.is_empty());
-                assert!(
-                    suggestions.iter().any(|s| s.contains("Base32")),
-                    "{suggestions:?}"
-                );
-            }
-            _ => panic!("expected a refusal with suggestions"),
-        }
-        match parse_seed_input("ABCDEF234567ABCDEF234567ABCDEF23".into()) {
-            SeedInput::Ambiguous {
-                choice,
-                hex_bits,
-                base32_bits,
-            } => {
-                assert_eq!(hex_bits, 128);
-                assert_eq!(base32_bits, 160);
-                assert_eq!(choice.resolve(true).unwrap().info().secret_bits, 128);
-                assert_eq!(choice.resolve(false).unwrap().info().secret_bits, 160);
-                assert_ne!(
-                    choice.info(true).fingerprint,
-                    choice.info(false).fingerprint
-                );
-            }
-            _ => panic!("expected ambiguity"),
-        }
-    }
-
-    fn refused(text: String) -> String {
-        match parse_seed_input(text) {
-            SeedInput::Refused { reason, .. } => reason,
-            _ => panic!("expected a refusal"),
-        }
-    }
-
-    #[test]
-    fn oversized_text_is_refused_unread() {
-        // A million characters: refused at once (it took 1.8 s and 272 MB before).
-        let started = std::time::Instant::now();
-        let reason = refused("A".repeat(1_000_000));
-        assert!(reason.contains("65536 bytes at most"), "{reason}");
-        assert!(started.elapsed() < std::time::Duration::from_millis(200));
-        // The limit itself is still read.
-        let at_limit = "JBSWY3DP".repeat(core_seed::MAX_INPUT_BYTES / 8);
-        assert!(matches!(parse_seed_input(at_limit), SeedInput::Totp { .. }));
-    }
-
-    #[test]
-    fn the_app_gets_the_cores_input_rules() {
-        // Two seeds on two lines are not joined.
-        let two = refused("JBSWY3DPEHPK3PXP\nGEZDGNBVGY3TQOJQ".into());
-        assert!(two.contains("2 lines"), "{two}");
-        // A token's own serial number is not a seed.
-        let serial = refused("86596220000123".into());
-        assert!(
-            serial.starts_with("This is a token's serial number, not a seed"),
-            "{serial}"
-        );
-        // Names reach the screens without direction controls or invisible characters.
-        let info = totp("otpauth://totp/%E2%80%AEACME:bob%E2%80%8B?secret=JBSWY3DPEHPK3PXP").info();
-        for name in [info.issuer.unwrap(), info.account.unwrap()] {
-            assert!(!name.contains(['\u{202E}', '\u{200B}']), "{name:?}");
-            assert!(name.contains('\u{FFFD}'), "{name:?}");
-        }
-    }
-
-    #[test]
-    fn migration_accounts_carry_seeds_only_when_burnable() {
-        // Export with a TOTP SHA1 account and an HOTP account, built by hand:
-        // OtpParameters { secret, name, issuer, algorithm=1, digits=1, type }.
-        fn account(secret: &[u8], name: &str, kind: u8) -> Vec<u8> {
-            let mut p = vec![0x0A, secret.len() as u8];
-            p.extend_from_slice(secret);
-            p.extend_from_slice(&[0x12, name.len() as u8]);
-            p.extend_from_slice(name.as_bytes());
-            p.extend_from_slice(&[0x20, 1, 0x28, 1, 0x30, kind]);
-            let mut out = vec![0x0A, p.len() as u8];
-            out.extend(p);
-            out
-        }
-        let mut payload = account(b"Hello!\xDE\xAD\xBE\xEF", "ACME:alice", 2);
-        payload.extend(account(b"0123456789", "Bank:bob", 1));
-        payload.extend_from_slice(&[0x10, 1, 0x18, 2, 0x20, 0, 0x28, 7]);
-        use base64::Engine as _;
-        let data = base64::engine::general_purpose::STANDARD.encode(&payload);
-        let link = format!(
-            "otpauth-migration://offline?data={}",
-            data.replace('+', "%2B")
-                .replace('/', "%2F")
-                .replace('=', "%3D")
-        );
-        match parse_seed_input(link) {
-            SeedInput::Migration { accounts, warnings } => {
-                assert_eq!(accounts.len(), 2);
-                assert_eq!(accounts[0].kind, "totp");
-                assert!(accounts[0].info.burnable);
-                let seed = accounts[0].seed.as_ref().unwrap();
-                assert_eq!(
-                    seed.info().fingerprint,
-                    core_seed::fingerprint(b"Hello!\xDE\xAD\xBE\xEF")
-                );
-                assert_eq!(accounts[1].kind, "hotp");
-                assert!(accounts[1].seed.is_none());
-                assert!(accounts[1].info.problems.iter().any(|p| p.contains("HOTP")));
-                assert!(
-                    warnings.iter().any(|w| w.contains("QR code 1 of 2")),
-                    "{warnings:?}"
-                );
-            }
-            _ => panic!("expected an export"),
-        }
-    }
 }

@@ -231,8 +231,19 @@ impl SimLink {
     }
 
     pub fn with_fault(mut self, fault: Fault) -> Self {
-        self.faults.push(fault);
+        self.add_fault(fault);
         self
+    }
+
+    /// Adds a fault to a link in use.
+    pub fn add_fault(&mut self, fault: Fault) {
+        self.faults.push(fault);
+    }
+
+    /// Adds a fault at the `n`-th command (1-based) sent from now on.
+    pub fn add_fault_in(&mut self, n: usize, point: FaultPoint) {
+        let command = self.sent.saturating_add(n);
+        self.add_fault(Fault { command, point });
     }
 
     pub fn card(&self) -> &SimToken {

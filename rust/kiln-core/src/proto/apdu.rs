@@ -38,7 +38,7 @@ pub fn external_authenticate(key: &DeviceKey, challenge: &Challenge) -> Vec<u8> 
 }
 
 /// The 19-byte system configuration TLV (plaintext).
-pub fn config_tlv(config: &TokenConfig, unix_secs: u32) -> [u8; CONFIG_TLV_LEN] {
+pub(crate) fn config_tlv(config: &TokenConfig, unix_secs: u32) -> [u8; CONFIG_TLV_LEN] {
     let t = unix_secs.to_be_bytes();
     [
         0x81,

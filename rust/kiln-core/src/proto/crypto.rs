@@ -22,7 +22,7 @@ const FAMILY_DEFAULT_KEY: [u8; BLOCK] = [
 pub struct DeviceKey([u8; BLOCK]);
 
 impl DeviceKey {
-    /// The family default key (see [`FAMILY_DEFAULT_KEY`] in the spec).
+    /// The family default key (see `FAMILY_DEFAULT_KEY` in the spec).
     pub fn family_default() -> Self {
         Self(FAMILY_DEFAULT_KEY)
     }
@@ -57,7 +57,7 @@ impl DeviceKey {
     }
 
     /// True for the family default key (so reports can name the key without showing it).
-    pub fn is_family_default(&self) -> bool {
+    pub(crate) fn is_family_default(&self) -> bool {
         self.0 == FAMILY_DEFAULT_KEY
     }
 
@@ -152,7 +152,7 @@ pub struct KeyFormatError;
 
 /// Seed padding: **always** `80` then `00`s up to the next multiple of 16, so a
 /// seed of 16, 32 or 48 bytes gets one whole extra block.
-pub fn pad_seed(seed: &[u8]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn pad_seed(seed: &[u8]) -> Zeroizing<Vec<u8>> {
     let padded_len = padded_seed_len(seed.len());
     let mut out = Zeroizing::new(Vec::with_capacity(padded_len));
     out.extend_from_slice(seed);
@@ -162,7 +162,7 @@ pub fn pad_seed(seed: &[u8]) -> Zeroizing<Vec<u8>> {
 }
 
 /// `16 · ⌈(len + 1) / 16⌉`: the ciphertext length for a seed of `len` bytes.
-pub const fn padded_seed_len(len: usize) -> usize {
+pub(crate) const fn padded_seed_len(len: usize) -> usize {
     (len / BLOCK + 1) * BLOCK
 }
 

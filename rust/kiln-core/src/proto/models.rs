@@ -1,6 +1,6 @@
 //! The model registry, as data: serial prefix → model, vendor, sync class, key.
 //!
-//! Longest prefix wins. A new model is one line in [`MODELS`]. A serial that
+//! Longest prefix wins. A new model is one line in `MODELS`. A serial that
 //! matches no prefix is [`Model::Unknown`]: read-only unless the caller opts in
 //! with a named key ([`KeyChoice`]), and then restricted-sync behaviour is assumed.
 
@@ -63,7 +63,7 @@ const fn row(prefix: &'static str, name: &'static str, sync: SyncClass) -> Model
 use SyncClass::{Restricted, Unrestricted};
 
 /// Known single-profile programmable models (`shared/protocol.md`, "Models").
-pub const MODELS: &[ModelInfo] = &[
+pub(crate) const MODELS: &[ModelInfo] = &[
     row("8659612", "OTPC-P1-i", Unrestricted),
     row("8659622", "OTPC-P2-i", Restricted),
     row("8659621", "OTPC-P2-i-NB", Restricted),
@@ -125,7 +125,7 @@ impl fmt::Display for Model {
 }
 
 /// Longest-prefix lookup in any table (the registry, or a test table).
-pub fn lookup_in(table: &'static [ModelInfo], serial: &Serial) -> Model {
+pub(crate) fn lookup_in(table: &'static [ModelInfo], serial: &Serial) -> Model {
     table
         .iter()
         .filter(|m| serial.starts_with(m.prefix))

@@ -44,7 +44,7 @@ impl StatusWord {
         }
     }
 
-    pub fn to_u16(self) -> u16 {
+    pub(crate) fn to_u16(self) -> u16 {
         match self {
             StatusWord::Success => 0x9000,
             StatusWord::AuthRefused => 0x6983,
@@ -72,7 +72,7 @@ impl StatusWord {
     }
 
     /// `69 83` or `63 xx`: the token refused the key (or the MAC made with it).
-    pub fn is_auth_refusal(self) -> bool {
+    pub(crate) fn is_auth_refusal(self) -> bool {
         matches!(self, StatusWord::AuthRefused | StatusWord::WrongKey(_))
     }
 }
@@ -102,7 +102,7 @@ pub enum ResponseError {
 }
 
 /// Splits `data ‖ SW1 SW2`.
-pub fn split_status(response: &[u8]) -> Result<(&[u8], StatusWord), ResponseError> {
+pub(crate) fn split_status(response: &[u8]) -> Result<(&[u8], StatusWord), ResponseError> {
     match response {
         [data @ .., sw1, sw2] => Ok((data, StatusWord::from_bytes(*sw1, *sw2))),
         _ => Err(ResponseError::NoStatusWord(response.len())),
@@ -167,7 +167,7 @@ pub struct TokenInfo {
 
 /// Parses GET INFO response data (status word already removed):
 /// `opaque(3) ‖ N ‖ serial(N) ‖ opaque(2) ‖ clock(4)`. Trailing bytes are ignored.
-pub fn parse_info(data: &[u8]) -> Result<TokenInfo, ResponseError> {
+pub(crate) fn parse_info(data: &[u8]) -> Result<TokenInfo, ResponseError> {
     let n = usize::from(*data.get(3).ok_or(ResponseError::InfoTruncated {
         serial_len: 0,
         needed: 4,
@@ -228,7 +228,7 @@ impl fmt::Debug for Challenge {
 }
 
 /// Parses GET CHALLENGE response data: exactly 8 bytes.
-pub fn parse_challenge(data: &[u8]) -> Result<Challenge, ResponseError> {
+pub(crate) fn parse_challenge(data: &[u8]) -> Result<Challenge, ResponseError> {
     <[u8; 8]>::try_from(data)
         .map(Challenge)
         .map_err(|_| ResponseError::WrongDataLength {

@@ -1,5 +1,6 @@
 package org.tokenkiln.jvmtests
 
+import org.tokenkiln.app.link.linkExceptionFor
 import org.tokenkiln.core.LinkException
 import org.tokenkiln.core.ReferenceClock
 import org.tokenkiln.core.SessionEvent
@@ -7,16 +8,16 @@ import org.tokenkiln.core.SessionObserver
 import org.tokenkiln.core.SimToken
 import org.tokenkiln.core.TokenLink
 import java.io.IOException
-import java.net.SocketTimeoutException
 import java.util.Collections
 
 /** Stand-in for `android.nfc.TagLostException` (an `IOException` on Android too). */
 class TagLostException(message: String) : IOException(message)
 
 /**
- * The adapter the Android app writes over `IsoDep.transceive` (see docs/ffi.md): the
- * platform's checked I/O exceptions become the typed `LinkException`s the core expects.
- * Anything else propagates and reaches Rust as an unexpected callback error (a link loss).
+ * The Android app's `IsoDepLink` over a plain function instead of `IsoDep`: the platform's
+ * exceptions are mapped by the app's own [linkExceptionFor] (compiled from
+ * android/app/src/main/java/org/tokenkiln/app/link); anything else propagates and reaches
+ * Rust as an unexpected callback error (a link loss).
  */
 class IsoDepLink(private val transceiver: (ByteArray) -> ByteArray) : TokenLink {
     /** INS byte of every command sent, in order. */
@@ -27,12 +28,8 @@ class IsoDepLink(private val transceiver: (ByteArray) -> ByteArray) : TokenLink 
         sent.add(apdu[1].toInt() and 0xFF)
         try {
             return transceiver(apdu)
-        } catch (e: TagLostException) {
-            throw LinkException.TagLost(e.message ?: "tag lost")
-        } catch (e: SocketTimeoutException) {
-            throw LinkException.Timeout(e.message ?: "timeout")
-        } catch (e: IOException) {
-            throw LinkException.Io(e.message ?: e.javaClass.simpleName)
+        } catch (e: Exception) {
+            throw linkExceptionFor(e, tagLost = e is TagLostException) ?: e
         }
     }
 }

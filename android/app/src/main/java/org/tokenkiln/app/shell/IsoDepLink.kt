@@ -3,8 +3,8 @@ package org.tokenkiln.app.shell
 import android.nfc.Tag
 import android.nfc.TagLostException
 import android.nfc.tech.IsoDep
+import org.tokenkiln.app.link.linkExceptionFor
 import org.tokenkiln.app.wizard.useThenWipe
-import org.tokenkiln.core.LinkException
 import org.tokenkiln.core.TokenLink
 import java.io.IOException
 
@@ -12,9 +12,10 @@ import java.io.IOException
  * The token link over Android's ISO-DEP (ISO 14443-4) channel. Called on the reader-mode
  * callback thread, which may block; the Rust session drives every exchange.
  *
- * Android's checked I/O failures become the typed [LinkException]s the core expects:
- * [TagLostException] → TagLost, a timeout → Timeout, any other [IOException] → Io. Anything
- * else (e.g. IllegalStateException when the tag was closed) is reported as Io too.
+ * Android's I/O failures become the typed `LinkException`s the core expects through
+ * [linkExceptionFor] (no Android types, so the JVM tests check the app's own mapping):
+ * [TagLostException] → TagLost, a timeout → Timeout, any other [IOException] or an
+ * IllegalStateException (the tag was closed) → Io, a SecurityException (stale Tag) → TagLost.
  *
  * Every command array is zeroed once it is sent (or the send failed): the binding hands each
  * call a fresh array that only this call uses, and WRITE SEED's is the seed encrypted under
@@ -23,19 +24,8 @@ import java.io.IOException
 class IsoDepLink(private val isoDep: IsoDep) : TokenLink {
     override fun transceive(apdu: ByteArray): ByteArray = try {
         apdu.useThenWipe { isoDep.transceive(it) }
-    } catch (e: TagLostException) {
-        throw LinkException.TagLost(e.message ?: "Tag was lost.")
-    } catch (e: IOException) {
-        val text = e.message.orEmpty()
-        if (e is java.net.SocketTimeoutException || text.contains("timeout", ignoreCase = true) || text.contains("timed out", ignoreCase = true)) {
-            throw LinkException.Timeout(text.ifEmpty { "The token did not answer in time." })
-        }
-        throw LinkException.Io(text.ifEmpty { e.javaClass.simpleName })
-    } catch (e: IllegalStateException) {
-        throw LinkException.Io(e.message ?: "IsoDep not connected")
-    } catch (e: SecurityException) {
-        // Thrown by IsoDep when the Tag object is out of date (a new tag was discovered).
-        throw LinkException.TagLost(e.message ?: "Tag is out of date")
+    } catch (e: Exception) {
+        throw linkExceptionFor(e, tagLost = e is TagLostException) ?: e
     }
 
     fun close() {

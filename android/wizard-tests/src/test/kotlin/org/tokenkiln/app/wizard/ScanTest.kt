@@ -7,16 +7,17 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.tokenkiln.core.FrameScan
 import org.tokenkiln.core.ImageScan
+import org.tokenkiln.core.QrScanner
 import org.tokenkiln.core.SeedInput
 import org.tokenkiln.core.UnreadableHint
 import org.tokenkiln.core.scanImage
-import org.tokenkiln.core.scanLuma
 
 /**
  * The camera path without a camera: a QR code drawn into a Y plane whose rows are padded
- * (row stride > width, as camera2 delivers them), through the real decoder (`scanLuma`) into
- * the wizard, exactly as MainActivity forwards frames.
+ * (row stride > width, as camera2 delivers them), through the real scanner
+ * (`QrScanner.scanFrame`, as LiveScan calls it) into the wizard.
  */
 class ScanTest {
     private class Frame(val data: ByteArray, val width: Int, val height: Int, val rowStride: Int)
@@ -63,15 +64,21 @@ class ScanTest {
         return Frame(data, width, height, stride)
     }
 
+    /** The seed input a fresh scanner finds in [f] (null: none). */
+    private fun found(f: Frame): SeedInput? = QrScanner().use { scanner ->
+        val r = scanner.scanFrame(f.data, f.width.toUInt(), f.height.toUInt(), f.rowStride.toUInt(), 0uL)
+        (r as? FrameScan.Found)?.input
+    }
+
     private fun scan(h: Harness, f: Frame) {
-        val input = scanLuma(f.data, f.width.toUInt(), f.height.toUInt(), f.rowStride.toUInt())
+        val input = found(f)
         if (input != null) h.send(WizardEvent.Scanned(input))
     }
 
     @Test
     fun `a frame without a QR code changes nothing`() {
         val f = frameOf(null)
-        assertNull(scanLuma(f.data, f.width.toUInt(), f.height.toUInt(), f.rowStride.toUInt()))
+        assertNull(found(f))
         val h = Harness(networkTime)
         scan(h, f)
         assertEquals(WizardState.GetSeed(), h.state)
@@ -117,7 +124,7 @@ class ScanTest {
         val clock = longArrayOf(0)
         val live = LiveScan(h.wizard) { clock[0] }
         val bad = frameOf(GITHUB_LINK, scale = 6, damaged = true)
-        assertNull(scanLuma(bad.data, bad.width.toUInt(), bad.height.toUInt(), bad.rowStride.toUInt()), "damage was repaired")
+        assertNull(found(bad), "damage was repaired")
         feed(live, clock, bad, 7) // 0..600 ms: too early to say
         assertNull(h.expect<WizardState.GetSeed>().qrUnreadable)
         feed(live, clock, bad, 5) // 700 ms and on
