@@ -246,6 +246,11 @@ pub fn parse_box(text: &str) -> Result<Vec<TokenSpec>, String> {
     let mut specs: Vec<TokenSpec> = Vec::with_capacity(list.len());
     for (i, entry) in list.into_iter().enumerate() {
         let n = i + 1;
+        if entry.get("serial").is_some_and(Value::is_number) {
+            return Err(format!(
+                "token #{n}: the serial must be a string (\"00012\" keeps its leading zeros)"
+            ));
+        }
         let spec: TokenSpec = match entry {
             Value::Object(_) => {
                 serde_json::from_value(entry).map_err(|e| format!("token #{n}: {e}"))?
@@ -365,8 +370,9 @@ mod tests {
             (r#"[{"offset": 3}]"#, "token #1: missing field `serial`"),
             (
                 r#"[{"serial": 86596220000001}]"#,
-                "token #1: invalid type: integer",
+                "token #1: the serial must be a string",
             ),
+            (r#"[{"serial": null}]"#, "token #1: invalid type: null"),
             (r#"["1", 7]"#, "token #2: expected an object"),
             (r#"[""]"#, "token #1: serial \"\" must be 1 to 255"),
             (

@@ -13,6 +13,8 @@
 //! codes the token computes at fixed times and at its current clock, the
 //! config and the clock offset. It is rewritten after every APDU, every
 //! power event and on exit.
+//!
+//! Several tokens taking turns on one reader: [`crate::vpcd_box`].
 
 use crate::card::SimToken;
 use crate::link::Reply;
