@@ -12,8 +12,11 @@
 //! `power_off()`/`power_on()`, so a PC/SC virtual reader bridge can drive it.
 
 mod card;
+pub mod cue;
 mod link;
+pub mod spec;
 pub mod vpcd;
+pub mod vpcd_box;
 
 pub use card::{SimConfig, SimToken};
 pub use link::{Fault, FaultPoint, LinkTiming, Reply, SimLink, T0Link, VirtualClock};

@@ -13,6 +13,8 @@
 //! codes the token computes at fixed times and at its current clock, the
 //! config and the clock offset. It is rewritten after every APDU, every
 //! power event and on exit.
+//!
+//! Several tokens taking turns on one reader: [`crate::vpcd_box`].
 
 use crate::card::SimToken;
 use crate::link::Reply;
@@ -117,14 +119,7 @@ pub enum VpcdError {
 /// or, after a drop without `return_after`, at the drop. Returns the number of
 /// APDUs processed.
 pub fn run(token: &mut SimToken, opts: &VpcdOptions) -> Result<usize, VpcdError> {
-    let mut card = Card {
-        apdus: 0,
-        fired: false,
-        received: Vec::new(),
-        events: Vec::new(),
-        pending: None,
-        get_responses: 0,
-    };
+    let mut card = Card::new();
     let mut stream = connect(opts, opts.connect_timeout)?;
     card.note("connected");
     card.dump(token, opts, true)?;
@@ -152,12 +147,19 @@ pub fn run(token: &mut SimToken, opts: &VpcdOptions) -> Result<usize, VpcdError>
     }
 }
 
-enum Ended {
+/// Why serving a connection stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// vpcd closed the connection (pcscd stopped).
     ReaderClosed,
+    /// The card's fault made it vanish.
     Dropped,
 }
 
-struct Card {
+/// The card side of one token on the vpcd connection: what it received and
+/// its fault, T=0 and power bookkeeping. Outlives a connection: a token that
+/// is taken off the reader and placed again keeps its log.
+pub(crate) struct Card {
     apdus: usize,
     /// The fault (if any) has fired.
     fired: bool,
@@ -170,7 +172,23 @@ struct Card {
 }
 
 impl Card {
-    fn note(&mut self, what: &str) {
+    pub(crate) fn new() -> Self {
+        Self {
+            apdus: 0,
+            fired: false,
+            received: Vec::new(),
+            events: Vec::new(),
+            pending: None,
+            get_responses: 0,
+        }
+    }
+
+    /// Command APDUs received so far (over all connections).
+    pub(crate) fn apdus(&self) -> usize {
+        self.apdus
+    }
+
+    pub(crate) fn note(&mut self, what: &str) {
         self.events.push(what.to_owned());
     }
 
@@ -184,85 +202,107 @@ impl Card {
             let Some(frame) = read_frame(stream)? else {
                 return Ok(Ended::ReaderClosed);
             };
-            match frame.as_slice() {
-                [0] => {
-                    token.field_lost();
-                    self.note("power off");
-                }
-                [1] => self.note("power on"),
-                [2] => {
-                    token.field_lost();
-                    self.note("reset");
-                }
-                [4] => write_frame(stream, if opts.t0 { &ATR_T0 } else { &ATR })?,
-                [0x00, 0xC0, 0x00, 0x00, le] if opts.t0 => {
-                    // GET RESPONSE is the transport's, not the token's.
-                    self.get_responses += 1;
-                    let answer = match self.pending.take() {
-                        Some(r) if r.len() == usize::from(*le) + 2 => r,
-                        Some(r) => {
-                            let n = u8::try_from(r.len().saturating_sub(2)).unwrap_or(0);
-                            self.pending = Some(r);
-                            vec![0x6C, n]
-                        }
-                        None => vec![0x6F, 0x00],
-                    };
-                    write_frame(stream, &answer)?;
-                }
-                [other] => {
-                    // Unknown control code: vpcd expects no answer.
-                    self.note(&format!("unknown control code {other:#04x}"));
-                }
-                apdu => {
-                    self.apdus += 1;
-                    self.received.push(apdu.get(1).copied().unwrap_or(0));
-                    let fault = match (self.fired, opts.drop) {
-                        (false, Some(d)) => d.fires(self.apdus, apdu.get(1).copied()),
-                        _ => None,
-                    };
-                    let response = match fault {
-                        Some(Fires::DropBefore) => {
-                            self.fired = true;
-                            return Ok(Ended::Dropped);
-                        }
-                        Some(Fires::Answer(reply)) => {
-                            self.fired = true;
-                            self.note(&format!(
-                                "answered APDU {} (INS {:02X}) with {reply:?} without processing it",
-                                self.apdus,
-                                apdu.get(1).copied().unwrap_or(0)
-                            ));
-                            reply.as_bytes().to_vec()
-                        }
-                        Some(Fires::DropAfter) => {
-                            token.process(apdu, SystemClock.now());
-                            self.fired = true;
-                            return Ok(Ended::Dropped);
-                        }
-                        None => token.process(apdu, SystemClock.now()),
-                    };
-                    self.pending = None;
-                    let response = match u8::try_from(response.len().saturating_sub(2)) {
-                        Ok(n) if opts.t0 && n > 0 => {
-                            self.pending = Some(response);
-                            vec![0x61, n]
-                        }
-                        _ => response,
-                    };
-                    write_frame(stream, &response)?;
-                    self.dump(token, opts, true)?;
-                }
-            }
-            if matches!(frame.as_slice(), [0] | [2]) {
-                self.dump(token, opts, true)?;
+            if let Some(ended) = self.on_frame(token, stream, opts, &frame)? {
+                return Ok(ended);
             }
         }
     }
 
+    /// Handles one message from vpcd; `Some(Dropped)` when the fault made the
+    /// card vanish (the caller closes the connection).
+    pub(crate) fn on_frame(
+        &mut self,
+        token: &mut SimToken,
+        stream: &mut TcpStream,
+        opts: &VpcdOptions,
+        frame: &[u8],
+    ) -> Result<Option<Ended>, VpcdError> {
+        match frame {
+            [0] => {
+                token.field_lost();
+                self.note("power off");
+            }
+            [1] => self.note("power on"),
+            [2] => {
+                token.field_lost();
+                self.note("reset");
+            }
+            [4] => write_frame(stream, if opts.t0 { &ATR_T0 } else { &ATR })?,
+            [0x00, 0xC0, 0x00, 0x00, le] if opts.t0 => {
+                // GET RESPONSE is the transport's, not the token's.
+                self.get_responses += 1;
+                let answer = match self.pending.take() {
+                    Some(r) if r.len() == usize::from(*le) + 2 => r,
+                    Some(r) => {
+                        let n = u8::try_from(r.len().saturating_sub(2)).unwrap_or(0);
+                        self.pending = Some(r);
+                        vec![0x6C, n]
+                    }
+                    None => vec![0x6F, 0x00],
+                };
+                write_frame(stream, &answer)?;
+            }
+            [other] => {
+                // Unknown control code: vpcd expects no answer.
+                self.note(&format!("unknown control code {other:#04x}"));
+            }
+            apdu => {
+                self.apdus += 1;
+                self.received.push(apdu.get(1).copied().unwrap_or(0));
+                let fault = match (self.fired, opts.drop) {
+                    (false, Some(d)) => d.fires(self.apdus, apdu.get(1).copied()),
+                    _ => None,
+                };
+                let response = match fault {
+                    Some(Fires::DropBefore) => {
+                        self.fired = true;
+                        return Ok(Some(Ended::Dropped));
+                    }
+                    Some(Fires::Answer(reply)) => {
+                        self.fired = true;
+                        self.note(&format!(
+                            "answered APDU {} (INS {:02X}) with {reply:?} without processing it",
+                            self.apdus,
+                            apdu.get(1).copied().unwrap_or(0)
+                        ));
+                        reply.as_bytes().to_vec()
+                    }
+                    Some(Fires::DropAfter) => {
+                        token.process(apdu, SystemClock.now());
+                        self.fired = true;
+                        return Ok(Some(Ended::Dropped));
+                    }
+                    None => token.process(apdu, SystemClock.now()),
+                };
+                self.pending = None;
+                let response = match u8::try_from(response.len().saturating_sub(2)) {
+                    Ok(n) if opts.t0 && n > 0 => {
+                        self.pending = Some(response);
+                        vec![0x61, n]
+                    }
+                    _ => response,
+                };
+                write_frame(stream, &response)?;
+                self.dump(token, opts, true)?;
+            }
+        }
+        if matches!(frame, [0] | [2]) {
+            self.dump(token, opts, true)?;
+        }
+        Ok(None)
+    }
+
     fn dump(&self, token: &SimToken, opts: &VpcdOptions, connected: bool) -> Result<(), VpcdError> {
-        let Some(path) = &opts.state_file else {
-            return Ok(());
-        };
+        match &opts.state_file {
+            Some(path) => {
+                write_atomically(path, &self.state(token, connected)).map_err(VpcdError::State)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The token's state as the state file shows it (never the seed).
+    pub(crate) fn state(&self, token: &SimToken, connected: bool) -> Value {
         let mut v = state_json(
             token,
             SystemClock.now(),
@@ -281,7 +321,7 @@ impl Card {
                     .collect::<Vec<_>>()),
             );
         }
-        write_atomically(path, &v).map_err(VpcdError::State)
+        v
     }
 }
 
@@ -333,7 +373,7 @@ fn sw_hex(sw: StatusWord) -> String {
     format!("{a:02X}{b:02X}")
 }
 
-fn write_atomically(path: &PathBuf, v: &Value) -> io::Result<()> {
+pub(crate) fn write_atomically(path: &PathBuf, v: &Value) -> io::Result<()> {
     let mut tmp = path.clone().into_os_string();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -341,7 +381,7 @@ fn write_atomically(path: &PathBuf, v: &Value) -> io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-fn connect(opts: &VpcdOptions, timeout: Duration) -> Result<TcpStream, VpcdError> {
+pub(crate) fn connect(opts: &VpcdOptions, timeout: Duration) -> Result<TcpStream, VpcdError> {
     let addr = format!("{}:{}", opts.host, opts.port);
     let start = Instant::now();
     loop {
@@ -360,30 +400,32 @@ fn connect(opts: &VpcdOptions, timeout: Duration) -> Result<TcpStream, VpcdError
 }
 
 /// One message; `None` when the peer closed the connection.
-fn read_frame(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
+pub(crate) fn read_frame(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
     let mut len = [0u8; 2];
-    match stream.read_exact(&mut len) {
-        Ok(()) => {}
-        Err(e) if is_closed(&e) => return Ok(None),
-        Err(e) => return Err(e),
+    if !read_exact_or_closed(stream, &mut len)? {
+        return Ok(None);
     }
-    let n = usize::from(u16::from_be_bytes(len));
-    let mut buf = vec![0u8; n];
-    match stream.read_exact(&mut buf) {
-        Ok(()) => Ok(Some(buf)),
-        Err(e) if is_closed(&e) => Ok(None),
+    let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    Ok(read_exact_or_closed(stream, &mut buf)?.then_some(buf))
+}
+
+/// Fills `buf`; `false` when the peer closed the connection first.
+pub(crate) fn read_exact_or_closed(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<bool> {
+    match stream.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if is_closed(&e) => Ok(false),
         Err(e) => Err(e),
     }
 }
 
-fn is_closed(e: &io::Error) -> bool {
+pub(crate) fn is_closed(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
     )
 }
 
-fn write_frame(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
+pub(crate) fn write_frame(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
     let len = u16::try_from(data.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "frame too long"))?;
     let mut msg = Vec::with_capacity(data.len() + 2);

@@ -7,6 +7,10 @@
     clippy::indexing_slicing
 )]
 
+pub mod token_box;
+#[allow(unused_imports)]
+pub use token_box::TokenBox;
+
 use kiln_core::params::Algorithm;
 use kiln_core::totp;
 use serde_json::Value;
