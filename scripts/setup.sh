@@ -57,8 +57,7 @@ for p in fontconfig fonts-dejavu-core; do
   have_pkg "$p" || need_apt+=("$p")
 done
 
-# Further requirements are added by their work items. EXTRA_APT="pkg1 pkg2" adds packages
-# ad hoc (space-separated; word splitting is intended here).
+# EXTRA_APT="pkg1 pkg2" adds packages ad hoc (space-separated; word splitting is intended here).
 for p in ${EXTRA_APT:-}; do
   have_pkg "$p" || need_apt+=("$p")
 done

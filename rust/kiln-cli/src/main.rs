@@ -107,7 +107,6 @@ pub struct Ctx {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    // Each work item adds its subcommands here, one variant per line.
     Inspect(cmd_inspect::Args),
     Codes(cmd_codes::Args),
     Diagnose(cmd_diagnose::Args),

@@ -15,8 +15,7 @@
 //! - [`session`]: sans-IO Read / Burn / Sync sessions and a blocking driver.
 //! - [`time`]: [`time::UnixMicros`], the time type of sessions.
 //!
-//! Further modules (seed input, protocol, sessions, clock) are added by their own
-//! work items; each keeps to the same rules: no panics on input paths, typed errors
+//! Every module keeps to the same rules: no panics on input paths, typed errors
 //! with messages a field user can act on, nothing secret in `Debug` or logs.
 
 pub mod clock;
