@@ -286,7 +286,6 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     "model": r.model.name(),
                     "before": show::reading_json(&r.before),
                     "clock_written": r.clock_written,
-                    "clock_synced": r.clock_synced,
                     "after": r.after.as_ref().map(show::reading_json),
                     "residual_ms": r.residual.map(|x| show::ms1(x.estimate.midpoint_us())),
                     "residual_uncertainty_ms": r.residual.map(|x| show::ms1(x.estimate.half_width_us())),
