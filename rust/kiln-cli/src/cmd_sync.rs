@@ -269,7 +269,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
 fn needs_burn(
     args: Args,
     ctx: crate::Ctx,
-    t: transport::Opened,
+    t: transport::TokenConnection,
     why: &str,
     model: Model,
     reading: Value,
