@@ -63,7 +63,21 @@ fn fail(ctx: crate::Ctx, exit: Exit, msg: &str, extra: Value) -> Exit {
     show::refuse(msg, exit)
 }
 
+/// The settings given on the command line; what is left out comes from what
+/// kiln remembered for the token's serial.
+struct SyncChoices {
+    hmac: Option<TokenHmac>,
+    step: Option<TokenStep>,
+    shown: Option<DisplayTimeout>,
+}
+
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
+    build_request(&args, ctx, |choices| read_then_sync(&args, choices, ctx))
+}
+
+/// Checks the settings given before any token is touched and hands them to
+/// `then`. A refusal ends the command here, with its message and exit code.
+fn build_request(args: &Args, ctx: crate::Ctx, then: impl FnOnce(SyncChoices) -> Exit) -> Exit {
     // Refuse impossible settings before touching a token.
     let hmac = match args.algorithm.map(TokenHmac::from_algorithm) {
         Some(None) => {
@@ -101,6 +115,14 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         Some(Some(d)) => Some(d),
         None => None,
     };
+    then(SyncChoices { hmac, step, shown })
+}
+
+/// Reads the token (its model decides whether a sync is possible, its serial
+/// which settings were remembered), settles the settings, writes the clock and
+/// renders what happened.
+fn read_then_sync(args: &Args, choices: SyncChoices, ctx: crate::Ctx) -> Exit {
+    let SyncChoices { hmac, step, shown } = choices;
     let mut t = match transport::open(&args.transport) {
         Ok(t) => t,
         Err(e) => return fail(ctx, Exit::NoToken, &e.to_string(), json!({})),
@@ -195,6 +217,11 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         &mut *t.clock,
         &mut observe,
     );
+    render(out, serial, steps, args, ctx)
+}
+
+/// Prints what the sync did (text or the `--json` object) and gives the exit code.
+fn render(out: Outcome, serial: String, steps: Vec<Value>, args: &Args, ctx: crate::Ctx) -> Exit {
     match out {
         Outcome::Synced(r) => {
             let now_s = u64::try_from(SystemClock.now().div_euclid(1_000_000)).unwrap_or(0);
@@ -267,7 +294,7 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
 /// A restricted (or unknown) model: a sync would erase the seed. Explain, and
 /// on a terminal offer to burn instead.
 fn needs_burn(
-    args: Args,
+    args: &Args,
     ctx: crate::Ctx,
     t: transport::TokenConnection,
     why: &str,
@@ -311,8 +338,8 @@ fn needs_burn(
     // Let the burn open the reader itself (the token stays on it).
     drop(t);
     let burn = crate::cmd_burn::Args {
-        transport: args.transport,
-        clock: args.clock,
+        transport: args.transport.clone(),
+        clock: args.clock.clone(),
         source: crate::source::SourceArgs {
             qr_file: None,
             qr_screen: false,
