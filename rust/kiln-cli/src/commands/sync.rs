@@ -337,7 +337,7 @@ fn needs_burn(
     }
     // Let the burn open the reader itself (the token stays on it).
     drop(t);
-    let burn = crate::cmd_burn::Args {
+    let burn = crate::commands::burn::Args {
         transport: args.transport.clone(),
         clock: args.clock.clone(),
         source: crate::source::SourceArgs {
@@ -362,5 +362,5 @@ fn needs_burn(
         },
         resume: None,
     };
-    crate::cmd_burn::run(burn, ctx)
+    crate::commands::burn::run(burn, ctx)
 }

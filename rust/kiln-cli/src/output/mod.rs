@@ -1,0 +1,7 @@
+//! What kiln tells the user: text and `--json` objects, the exit codes, and
+//! writing to stdout and stderr without ever panicking.
+
+pub mod exit;
+pub mod out;
+pub mod show;
+pub mod stdio;
