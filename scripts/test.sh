@@ -16,7 +16,7 @@ cargo fmt --all -- --check
 
 stage "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# kiln without PC/SC (the README's first command builds it so): src/pcsc_stub.rs
+# kiln without PC/SC (the README's first command builds it so): rust/kiln-cli/src/token/pcsc_stub.rs
 cargo clippy -p kiln-cli --no-default-features --all-targets --locked -- -D warnings
 
 stage "cargo test (workspace)"
