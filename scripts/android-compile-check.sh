@@ -6,9 +6,6 @@
 # Extra arguments go to Maven, e.g.  -Dandroid-all.version=17-robolectric-16653203
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target_dir="${CARGO_TARGET_DIR:-target}"
-[[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"
-bindings="$target_dir/kotlin-bindings"
-KILN_FFI_FEATURES=testing bash scripts/gen-kotlin.sh "$bindings"
+source scripts/kotlin-bindings.sh
 mvn -B -ntp -f android/compile-check/pom.xml "-Dkiln.bindings.dir=$bindings" compile "$@"
 echo "android compile check: OK"

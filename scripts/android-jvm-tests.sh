@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Android app's JVM-side checks (docs/android-app.md), on the host, with Maven:
 #   1. builds kiln-ffi for the host with the test-only `testing` feature and generates its Kotlin
-#      bindings into <cargo target>/kotlin-bindings (scripts/gen-kotlin.sh; never committed);
+#      bindings into <cargo target>/kotlin-bindings (scripts/kotlin-bindings.sh; skipped when
+#      scripts/test.sh already generated them; never committed);
 #   2. android/wizard-tests: JUnit 5 tests of the app's wizard state machine (the app's own
 #      source files) against the real core and the simulated token;
 #   3. android/ui-render: renders every wizard screen (the app's Compose + Material 3 files)
@@ -11,11 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-target_dir="${CARGO_TARGET_DIR:-target}"
-[[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"
-bindings="$target_dir/kotlin-bindings"
-
-KILN_FFI_FEATURES=testing bash scripts/gen-kotlin.sh "$bindings"
+source scripts/kotlin-bindings.sh
 
 props=("-Dkiln.bindings.dir=$bindings" "-Dkiln.native.dir=$target_dir/debug")
 [[ -n "${KILN_UPDATE_SCREENS:-}" ]] && props+=("-Dkiln.updateScreens=true")

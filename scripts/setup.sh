@@ -61,8 +61,8 @@ done
 # (rust/kiln-cli/tests/fleet_cli.rs).
 have_cmd age || need_apt+=(age)
 
-# Further requirements are added by their work items. EXTRA_APT="pkg1 pkg2" adds packages
-# ad hoc (space-separated; word splitting is intended here).
+
+# EXTRA_APT="pkg1 pkg2" adds packages ad hoc (space-separated; word splitting is intended here).
 for p in ${EXTRA_APT:-}; do
   have_pkg "$p" || need_apt+=("$p")
 done

@@ -16,7 +16,7 @@ cargo fmt --all -- --check
 
 stage "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# kiln without PC/SC (the README's first command builds it so): src/pcsc_stub.rs
+# kiln without PC/SC (the README's first command builds it so): rust/kiln-cli/src/token/pcsc_stub.rs
 cargo clippy -p kiln-cli --no-default-features --all-targets --locked -- -D warnings
 
 stage "cargo test (workspace)"
@@ -42,6 +42,14 @@ fi
 if ! skip qr-screen; then
   stage "kiln burn --qr-screen under Xvfb"
   bash scripts/qr-screen-e2e.sh
+fi
+
+if ! skip jvm || ! skip android-compile; then
+  stage "Kotlin bindings (kiln-ffi with the test-only sim feature), shared by the JVM and Android stages"
+  target_dir="${CARGO_TARGET_DIR:-target}"
+  [[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"
+  export KILN_KOTLIN_BINDINGS="$target_dir/kotlin-bindings"
+  KILN_FFI_FEATURES=sim bash scripts/gen-kotlin.sh "$KILN_KOTLIN_BINDINGS"
 fi
 
 if ! skip jvm; then

@@ -4,7 +4,7 @@
 //! function returning an [`exit::Exit`]; this file only dispatches.
 
 // Crate-wide printing that never panics on a closed stdout/stderr (see
-// `stdio.rs`): these shadow std's macros in every module declared below.
+// `output/stdio.rs`): these shadow std's macros in every module declared below.
 macro_rules! println {
     () => { $crate::stdio::stdout(format_args!(""), true) };
     ($($arg:tt)*) => { $crate::stdio::stdout(format_args!($($arg)*), true) };
@@ -21,43 +21,17 @@ macro_rules! eprint {
     ($($arg:tt)*) => { $crate::stdio::stderr(format_args!($($arg)*), false) };
 }
 
-mod argv_guard;
-mod bounds;
-mod burn_checks;
-mod cmd_audit;
-mod cmd_burn;
-mod cmd_codes;
-mod cmd_diagnose;
-mod cmd_export;
-mod cmd_info;
-mod cmd_inspect;
-mod cmd_qr;
-mod cmd_readers;
-mod cmd_sync;
-mod cmd_verify;
-mod exit;
-#[cfg(test)]
-mod exit_table_tests;
+mod commands;
 mod input;
-mod interrupt;
-mod keyopt;
-mod out;
-mod paste;
-#[cfg(feature = "pcsc")]
-mod pcsc_link;
-mod stdio;
-// Without the `pcsc` feature: no PC/SC library needed; readers say how to get them.
-#[cfg(not(feature = "pcsc"))]
-#[path = "pcsc_stub.rs"]
-mod pcsc_link;
-mod qr_in;
-mod reference;
-mod remember;
-mod screen;
-mod seed_in;
-mod show;
-mod source;
-mod transport;
+mod output;
+mod token;
+
+// Every module by its own name (`crate::show`, `crate::seed_in`, …), wherever
+// its role puts it.
+use commands::burn_checks;
+use input::{argv_guard, bounds, keyopt, paste, qr_in, screen, seed_in, source};
+use output::{exit, out, show, stdio};
+use token::{interrupt, pcsc_link, reference, remember, transport};
 
 use clap::{Parser, Subcommand};
 use exit::Exit;
@@ -111,25 +85,24 @@ pub struct Ctx {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    // Each work item adds its subcommands here, one variant per line.
-    Inspect(cmd_inspect::Args),
-    Codes(cmd_codes::Args),
-    Diagnose(cmd_diagnose::Args),
+    Inspect(commands::inspect::Args),
+    Codes(commands::codes::Args),
+    Diagnose(commands::diagnose::Args),
     /// Burn a TOTP seed (from stdin, a QR code or a hidden prompt) onto a token.
-    Burn(cmd_burn::Args),
+    Burn(commands::burn::Args),
     /// Read a token's serial, model, clock and drift.
-    Info(cmd_info::Args),
+    Info(commands::info::Args),
     /// Read QR codes from image files (otpauth links, authenticator exports).
-    Qr(cmd_qr::Args),
+    Qr(commands::qr::Args),
     /// List PC/SC readers and whether a token is on each.
-    Readers(cmd_readers::Args),
+    Readers(commands::readers::Args),
     /// Set a token's clock, keeping its seed (settings given or remembered).
-    Sync(cmd_sync::Args),
-    Verify(cmd_verify::Args),
+    Sync(commands::sync::Args),
+    Verify(commands::verify::Args),
     /// Export a batch journal's seeds (Entra ID, Graph, DualShield, Duo, CSV).
-    Export(cmd_export::Args),
+    Export(commands::export::Args),
     /// Print a batch journal's audit log.
-    Audit(cmd_audit::Args),
+    Audit(commands::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -149,17 +122,17 @@ fn main() -> ExitCode {
     interrupt::install();
     let ctx = Ctx { json: cli.json };
     let exit: Exit = match cli.cmd {
-        Cmd::Inspect(args) => cmd_inspect::run(args, ctx),
-        Cmd::Codes(args) => cmd_codes::run(args, ctx),
-        Cmd::Diagnose(args) => cmd_diagnose::run(args, ctx),
-        Cmd::Burn(a) => cmd_burn::run(a, ctx),
-        Cmd::Info(a) => cmd_info::run(a, ctx),
-        Cmd::Qr(a) => cmd_qr::run(a, ctx),
-        Cmd::Readers(a) => cmd_readers::run(a, ctx),
-        Cmd::Sync(a) => cmd_sync::run(a, ctx),
-        Cmd::Verify(a) => cmd_verify::run(a, ctx),
-        Cmd::Export(a) => cmd_export::run(a, ctx),
-        Cmd::Audit(a) => cmd_audit::run(a, ctx),
+        Cmd::Inspect(args) => commands::inspect::run(args, ctx),
+        Cmd::Codes(args) => commands::codes::run(args, ctx),
+        Cmd::Diagnose(args) => commands::diagnose::run(args, ctx),
+        Cmd::Burn(a) => commands::burn::run(a, ctx),
+        Cmd::Info(a) => commands::info::run(a, ctx),
+        Cmd::Qr(a) => commands::qr::run(a, ctx),
+        Cmd::Readers(a) => commands::readers::run(a, ctx),
+        Cmd::Sync(a) => commands::sync::run(a, ctx),
+        Cmd::Verify(a) => commands::verify::run(a, ctx),
+        Cmd::Export(a) => commands::export::run(a, ctx),
+        Cmd::Audit(a) => commands::audit::run(a, ctx),
     };
     // Ctrl-C during a token session was only noted (see `interrupt`); the
     // command has said what state the token is in.

@@ -116,7 +116,7 @@ fn burn_sim_json_codes_are_the_seeds_codes() {
     let res = v["residual_ms"].as_f64().unwrap();
     let unc = v["residual_uncertainty_ms"].as_f64().unwrap();
     assert!(res.abs() <= unc && unc <= 30.0, "{res} ± {unc}");
-    assert_eq!(v["clock_synced"], true);
+    assert_eq!(v["synced"], true);
     assert_eq!(v["after"]["advice"], "in sync");
     assert_eq!(v["before"]["reference"]["source"], "simulator clock");
     let codes = v["expected_codes"].as_array().unwrap();

@@ -1,4 +1,4 @@
-//! Issue 12's smaller findings, end to end through the `kiln` binary: bounded
+//! Hardening against hostile or careless input, end to end through the `kiln` binary: bounded
 //! durations, several lines, seeds on the command line, image size caps, names
 //! with direction controls, keys never echoed, one exit rule for refused QR
 //! payloads, and a token's serial number refused as a seed.

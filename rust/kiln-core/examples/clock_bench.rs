@@ -1,6 +1,6 @@
 //! Clock drift measurement and sync benchmark (simulation).
 //!
-//! Run: `scripts/bench-clock.sh` (or `cargo run --release -p kiln-core --example clock_bench`).
+//! Run: `scripts/bench/clock.sh` (or `cargo run --release -p kiln-core --example clock_bench`).
 //!
 //! Each simulated session has a random true offset θ ∈ (−300 s, +300 s) with a
 //! fractional part, a random start phase, a link whose round trips follow the

@@ -259,7 +259,16 @@ impl Batch {
                 Err(skip) => return self.skip(Some(serial), Some(&model), skip),
             },
         };
-        self.burn(serial, model, record, finished, link, clock, observer, present_again)
+        self.burn(
+            serial,
+            model,
+            record,
+            finished,
+            link,
+            clock,
+            observer,
+            present_again,
+        )
     }
 
     /// Chooses a fresh seed for `serial`, journals it durably, and returns its

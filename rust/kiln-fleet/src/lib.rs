@@ -32,8 +32,8 @@ pub mod seedfile;
 pub mod seedgen;
 pub mod serial;
 
-pub use batch::{Batch, BatchError, BatchSettings, SeedSource, Skip, Tally, Turn};
 pub use audit::{AuditEntry, AuditLog, FingerprintKey, Operator};
+pub use batch::{Batch, BatchError, BatchSettings, SeedSource, Skip, Tally, Turn};
 pub use crypto::{Decryptor, Encryptor, KeyError};
 pub use csv::CsvError;
 pub use export::{ExportFormat, UpnMap};

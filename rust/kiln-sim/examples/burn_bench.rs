@@ -2,7 +2,7 @@
 //! virtual time at a given round trip, and host CPU time per simulated burn.
 //!
 //! `cargo run --release -p kiln-sim --example burn_bench [-- RTT_MS]`
-//! (scripts/bench-burn.sh). Prints a Markdown table.
+//! (scripts/bench/burn.sh). Prints a Markdown table.
 
 use kiln_core::clock::{Reference, ReferenceSource};
 use kiln_core::params::{TokenConfig, TokenSeed};

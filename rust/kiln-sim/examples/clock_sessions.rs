@@ -1,6 +1,6 @@
 //! Clock benchmark through whole sessions: the real `kiln_core::session` code
 //! (ReadSession, BurnSession, blocking driver) against the simulated token
-//! (`kiln-sim`) in virtual time. Run: `scripts/bench-clock.sh` (or
+//! (`kiln-sim`) in virtual time. Run: `scripts/bench/clock.sh` (or
 //! `cargo run --release -p kiln-sim --example clock_sessions`).
 //!
 //! Each simulated session: true offset θ uniform in (−300 s, +300 s) with a

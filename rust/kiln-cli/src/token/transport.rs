@@ -103,8 +103,9 @@ pub struct TransportArgs {
     pub sim_retap: bool,
 }
 
-/// An open connection to a token plus the reference clock that goes with it.
-pub struct Opened {
+/// An open connection to a token (reader or simulator) plus the reference clock
+/// that goes with it.
+pub struct TokenConnection {
     pub link: Box<dyn Transceive>,
     pub clock: Box<dyn Clock>,
     /// One line for the user ("simulated token, virtual time, 20 ms round trip").
@@ -128,7 +129,7 @@ pub enum TransportError {
 
 /// Opens the transport the arguments ask for: waits for the token on a PC/SC
 /// reader (prompting on stderr), or builds the simulated token.
-pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
+pub fn open(args: &TransportArgs) -> Result<TokenConnection, TransportError> {
     if !args.sim {
         return open_pcsc(args);
     }
@@ -180,7 +181,7 @@ pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
             point: FaultPoint::NoAnswer { processed: false },
         });
     }
-    Ok(Opened {
+    Ok(TokenConnection {
         link: Box::new(link),
         clock: Box::new(clock),
         description: format!(
@@ -200,13 +201,13 @@ pub fn open(args: &TransportArgs) -> Result<Opened, TransportError> {
     })
 }
 
-fn open_pcsc(args: &TransportArgs) -> Result<Opened, TransportError> {
+fn open_pcsc(args: &TransportArgs) -> Result<TokenConnection, TransportError> {
     let p = crate::pcsc_link::open(
         args.reader.as_deref(),
         Duration::from_secs(args.wait),
         crate::pcsc_link::Ui::detect(),
     )?;
-    Ok(Opened {
+    Ok(TokenConnection {
         link: Box::new(p.link),
         clock: Box::new(SystemClock),
         description: format!(

@@ -10,7 +10,7 @@ use crate::show;
 use crate::transport::{self, TransportArgs};
 use kiln_core::params::{Algorithm, ParamError};
 use kiln_core::proto::{Model, SyncClass};
-use kiln_core::request::SyncChoices;
+use kiln_core::request::{SyncChoices, SyncSettings};
 use kiln_core::session::{
     run_session_observed, Clock, Measure, Outcome, ReadSession, SessionError, SyncSession,
     SystemClock,
@@ -75,6 +75,14 @@ fn fail(ctx: crate::Ctx, exit: Exit, msg: &str, extra: Value) -> Exit {
 }
 
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
+    build_request(&args, ctx, |choices| read_then_sync(&args, choices, ctx))
+}
+
+/// Checks the settings given before any token is touched and hands them to
+/// `then`. A refusal ends the command here, with its message and exit code.
+/// The settings given on the command line are checked here; what is left out
+/// comes from what kiln remembered for the token's serial.
+fn build_request(args: &Args, ctx: crate::Ctx, then: impl FnOnce(SyncSettings) -> Exit) -> Exit {
     // Refuse impossible settings before touching a token.
     let settings = match (SyncChoices {
         algorithm: args.algorithm,
@@ -86,6 +94,13 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         Ok(s) => s,
         Err(e) => return fail(ctx, Exit::Usage, usage_text(&e), json!({})),
     };
+    then(settings)
+}
+
+/// Reads the token (its model decides whether a sync is possible, its serial
+/// which settings were remembered), settles the settings, writes the clock and
+/// renders what happened.
+fn read_then_sync(args: &Args, settings: SyncSettings, ctx: crate::Ctx) -> Exit {
     let mut t = match transport::open(&args.transport) {
         Ok(t) => t,
         Err(e) => return fail(ctx, Exit::NoToken, &e.to_string(), json!({})),
@@ -169,6 +184,11 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         &mut *t.clock,
         &mut observe,
     );
+    render(out, serial, steps, args, ctx)
+}
+
+/// Prints what the sync did (text or the `--json` object) and gives the exit code.
+fn render(out: Outcome, serial: String, steps: Vec<Value>, args: &Args, ctx: crate::Ctx) -> Exit {
     match out {
         Outcome::Synced(r) => {
             let now_s = u64::try_from(SystemClock.now().div_euclid(1_000_000)).unwrap_or(0);
@@ -241,9 +261,9 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
 /// A restricted (or unknown) model: a sync would erase the seed. Explain, and
 /// on a terminal offer to burn instead.
 fn needs_burn(
-    args: Args,
+    args: &Args,
     ctx: crate::Ctx,
-    t: transport::Opened,
+    t: transport::TokenConnection,
     why: &str,
     model: Model,
     reading: Value,
@@ -284,9 +304,9 @@ fn needs_burn(
     }
     // Let the burn open the reader itself (the token stays on it).
     drop(t);
-    let burn = crate::cmd_burn::Args {
-        transport: args.transport,
-        clock: args.clock,
+    let burn = crate::commands::burn::Args {
+        transport: args.transport.clone(),
+        clock: args.clock.clone(),
         source: crate::source::SourceArgs {
             qr_file: None,
             qr_screen: false,
@@ -309,5 +329,5 @@ fn needs_burn(
         },
         resume: None,
     };
-    crate::cmd_burn::run(burn, ctx)
+    crate::commands::burn::run(burn, ctx)
 }

@@ -8,7 +8,7 @@
 # "## Clock drift and sync" section of BENCHMARKS.md (other sections are left alone).
 # KILN_BENCH_NO_WRITE=1 skips the rewrite.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 mkdir -p bench-out
 cargo run --release --quiet --locked -p kiln-core --example clock_bench > bench-out/clock-model.txt
@@ -23,7 +23,7 @@ section="bench-out/clock-section.md"
   echo "## Clock drift and sync"
   echo
   echo "Simulation of the drift measurement and the precise clock set against the naive method"
-  echo "(\`scripts/bench-clock.sh\`; method in \`docs/clock.md\`). Deterministic seeds: the numbers do"
+  echo "(\`scripts/bench/clock.sh\`; method in \`docs/clock.md\`). Deterministic seeds: the numbers do"
   echo "not depend on the machine. 10,000 worlds per scenario: true offset uniform in (−300 s, +300 s)"
   echo "with a fractional part, card processing 1–8 ms with the clock read/set at a random point of"
   echo "it, radio time split 30–70 % uplink, host sends 0–1 ms late."

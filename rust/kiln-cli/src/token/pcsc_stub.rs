@@ -45,7 +45,7 @@ impl Transceive for PcscLink {
     }
 }
 
-pub struct Opened {
+pub struct ConnectedReader {
     pub link: PcscLink,
     pub retap: Box<dyn FnMut() -> bool>,
     pub reader: String,
@@ -61,7 +61,7 @@ pub fn list() -> Result<Vec<ReaderInfo>, PcscError> {
     Err(PcscError::NotBuilt)
 }
 
-pub fn open(_wanted: Option<&str>, _wait: Duration, _ui: Ui) -> Result<Opened, PcscError> {
+pub fn open(_wanted: Option<&str>, _wait: Duration, _ui: Ui) -> Result<ConnectedReader, PcscError> {
     Err(PcscError::NotBuilt)
 }
 

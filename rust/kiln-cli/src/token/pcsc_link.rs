@@ -490,8 +490,9 @@ impl Transceive for PcscLink {
     }
 }
 
-/// An open reader: the link, a re-tap waiter and a description.
-pub struct Opened {
+/// A reader with a token connected: the link, a re-tap waiter and what the reader
+/// says about the connection.
+pub struct ConnectedReader {
     pub link: PcscLink,
     pub retap: Box<dyn FnMut() -> bool>,
     pub reader: String,
@@ -500,7 +501,7 @@ pub struct Opened {
 }
 
 /// Chooses the reader, waits (up to `wait`) for a token and connects.
-pub fn open(wanted: Option<&str>, wait: Duration, ui: Ui) -> Result<Opened, PcscError> {
+pub fn open(wanted: Option<&str>, wait: Duration, ui: Ui) -> Result<ConnectedReader, PcscError> {
     let ctx = establish()?;
     let names = reader_names(&ctx)?;
     let readers = snapshot(&ctx, &names)?;
@@ -534,7 +535,7 @@ pub fn open(wanted: Option<&str>, wait: Duration, ui: Ui) -> Result<Opened, Pcsc
     };
     let shared = Rc::new(RefCell::new(inner));
     let for_retap = Rc::clone(&shared);
-    Ok(Opened {
+    Ok(ConnectedReader {
         link: PcscLink(shared),
         retap: Box::new(move || match for_retap.borrow_mut().retap() {
             Ok(()) => true,

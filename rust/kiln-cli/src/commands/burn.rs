@@ -11,10 +11,14 @@ use crate::keyopt::UnknownModelArgs;
 use crate::seed_in::{self, SeedOpts};
 use crate::show;
 use crate::source::SourceArgs;
-use crate::transport::{self, TransportArgs};
+use crate::transport::{self, TokenConnection, TransportArgs};
 use kiln_core::proto::{Serial, UnknownModelPolicy};
 use kiln_core::request::{burn_request, BurnChoices, PreparedBurn, RequestError};
-use kiln_core::session::{run_burn_action, Clock, Exchange, Outcome, Resume};
+use kiln_core::secret::SecretString;
+use kiln_core::seed::SeedSpec;
+use kiln_core::session::{
+    run_burn_action, BurnAction, BurnRequest, Clock, Exchange, Outcome, Resume,
+};
 use serde_json::json;
 use std::io::IsTerminal;
 
@@ -83,7 +87,66 @@ pub struct Args {
     pub resume: Option<String>,
 }
 
+/// Everything a burn needs, settled before a token is touched.
+struct BurnPlan {
+    request: BurnRequest,
+    resume: Option<Resume>,
+    shown: Shown,
+}
+
+/// What the burn's report tells besides the session's outcome.
+struct Shown {
+    spec: SeedSpec,
+    seed_bytes: usize,
+    /// The user named a key for unknown models (`--allow-unknown-model`).
+    opted_in: bool,
+    /// The seed in Base32, with `--show-secret` only.
+    secret_b32: Option<SecretString>,
+}
+
+/// One user action on the token, with the exchanges it made and whether the
+/// user was asked to present the token again.
+struct Burned {
+    action: BurnAction,
+    steps: Vec<serde_json::Value>,
+    announced: bool,
+}
+
 pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
+    build_request(&args, ctx, |plan| {
+        let BurnPlan {
+            request,
+            resume,
+            shown,
+        } = plan;
+        let mut t = match transport::open(&args.transport) {
+            Ok(t) => t,
+            Err(e) => return show::refuse(&e.to_string(), Exit::NoToken),
+        };
+        if !ctx.json {
+            // No seed fingerprint here: it shows part of the Base32 text.
+            println!(
+                "Burning {} — {}-byte seed ({}) via {}",
+                shown.spec.display_name(),
+                shown.seed_bytes,
+                show::config_text(&request.config),
+                t.description
+            );
+        }
+        if !crate::reference::confirm_write(&request.reference, ctx.json) {
+            return show::refuse(crate::reference::DECLINED, Exit::InputRefused);
+        }
+        // From here until the token's state has been printed, Ctrl-C is only noted.
+        let _deferred = crate::interrupt::defer();
+        let burned = run_with_retap(request, resume, &mut t, ctx);
+        render(burned, shown, &args, ctx)
+    })
+}
+
+/// Settles the burn before any token is touched (option values, the seed and
+/// its settings, the user's confirmations) and hands it to `then`. A refusal
+/// ends the command here, with its message and exit code.
+fn build_request(args: &Args, ctx: crate::Ctx, then: impl FnOnce(BurnPlan) -> Exit) -> Exit {
     // Usage errors and the reader side first: nobody should type a seed in vain.
     if let Err(msg) = burn_checks::option_values(&args.seed, args.display_timeout) {
         return show::refuse(&msg, Exit::Usage);
@@ -145,7 +208,6 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         // The option values were checked above; still a usage error.
         Err(e) => return show::refuse(&e.to_string(), Exit::Usage),
     };
-    let config = request.config;
     let question = burn_checks::assumed_settings_question(&spec, &args.seed, typed_at_prompt);
     if !ctx.json {
         for w in spec.warnings() {
@@ -173,30 +235,32 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             data_encoding::BASE32_NOPAD.encode(request.seed.expose()),
         )
     });
-    let mut t = match transport::open(&args.transport) {
-        Ok(t) => t,
-        Err(e) => return show::refuse(&e.to_string(), Exit::NoToken),
-    };
-    let mut steps = Vec::new();
     let seed_bytes = request.seed.len();
     let resume = args
         .resume
         .as_deref()
         .map(|s| Resume::for_serial(Serial::from(s)));
-    if !ctx.json {
-        // No seed fingerprint here: it shows part of the Base32 text.
-        println!(
-            "Burning {} — {seed_bytes}-byte seed ({}) via {}",
-            spec.display_name(),
-            show::config_text(&config),
-            t.description
-        );
-    }
-    if !crate::reference::confirm_write(&request.reference, ctx.json) {
-        return show::refuse(crate::reference::DECLINED, Exit::InputRefused);
-    }
-    // From here until the token's state has been printed, Ctrl-C is only noted.
-    let _deferred = crate::interrupt::defer();
+    then(BurnPlan {
+        request,
+        resume,
+        shown: Shown {
+            spec,
+            seed_bytes,
+            opted_in,
+            secret_b32,
+        },
+    })
+}
+
+/// Runs the burn on the token as one user action; the request (and the seed in
+/// it) is dropped when this returns.
+fn run_with_retap(
+    request: BurnRequest,
+    resume: Option<Resume>,
+    t: &mut TokenConnection,
+    ctx: crate::Ctx,
+) -> Burned {
+    let mut steps = Vec::new();
     let mut announced = false;
     let can_retap = t.can_retap;
     let retap = &mut t.retap;
@@ -236,9 +300,28 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
             true
         },
     );
+    Burned {
+        action,
+        steps,
+        announced,
+    }
+}
+
+/// Prints what the burn did (text or the `--json` object) and gives the exit code.
+fn render(burned: Burned, shown: Shown, args: &Args, ctx: crate::Ctx) -> Exit {
+    let Burned {
+        action,
+        steps,
+        announced,
+    } = burned;
+    let Shown {
+        spec,
+        secret_b32,
+        opted_in,
+        ..
+    } = shown;
     let attempts = action.sessions;
     let out = action.outcome;
-    drop(request);
     match out {
         Outcome::Burned(r) => {
             let now_s = u64::try_from(kiln_core::session::SystemClock.now().div_euclid(1_000_000))
@@ -274,7 +357,6 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
                     "model": r.model.name(),
                     "before": show::reading_json(&r.before),
                     "clock_written": r.clock_written,
-                    "clock_synced": r.clock_synced,
                     "after": r.after.as_ref().map(show::reading_json),
                     "residual_ms": r.residual.map(|x| show::ms1(x.estimate.midpoint_us())),
                     "residual_uncertainty_ms": r.residual.map(|x| show::ms1(x.estimate.half_width_us())),

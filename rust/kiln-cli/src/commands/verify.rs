@@ -59,5 +59,5 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         }
     };
     // The code is read after the seed, so "now" is when the user typed it.
-    crate::cmd_diagnose::report(&spec, &code, now_or(args.at), ctx)
+    crate::commands::diagnose::report(&spec, &code, now_or(args.at), ctx)
 }

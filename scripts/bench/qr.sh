@@ -2,16 +2,16 @@
 # QR decoding benchmark: tokenkiln's pipeline vs zxing-cpp (its Python wheel, installed with pip), same machine,
 # same run. Prints a table (also written to bench-out/qr/table.md) for BENCHMARKS.md.
 #
-#   scripts/bench-qr.sh            # corpus from ../shared/qr-corpus (or $KILN_QR_CORPUS)
-#   QRBENCH_FRAMES=300 scripts/bench-qr.sh
+#   scripts/bench/qr.sh            # corpus from ../shared/qr-corpus (or $KILN_QR_CORPUS)
+#   QRBENCH_FRAMES=300 scripts/bench/qr.sh
 #
 # Steps: release build of `kiln` and of the `qrbench` driver; a virtualenv with
 # zxing-cpp 3.x, numpy, pillow, segno; 160 generated 1280x720 monitor frames
-# (scripts/qrbench/gen_frames.py, fixed seed, written to bench-out/, never committed);
-# then scripts/qrbench/bench.py decodes the corpus at 0/90/180/270 degrees and the
+# (scripts/bench/qrbench/gen_frames.py, fixed seed, written to bench-out/, never committed);
+# then scripts/bench/qrbench/bench.py decodes the corpus at 0/90/180/270 degrees and the
 # frames with both decoders and compares exactly against the .txt files.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CORPUS=${KILN_QR_CORPUS:-$ROOT/../shared/qr-corpus}
 OUT=${QRBENCH_OUT:-$ROOT/bench-out/qr}
@@ -35,10 +35,10 @@ fi
 
 echo "==> generating $COUNT monitor frames (seed $SEED) in $OUT/frames"
 rm -rf "$OUT/frames"
-"$VENV/bin/python" scripts/qrbench/gen_frames.py "$OUT/frames" --count "$COUNT" --seed "$SEED"
+"$VENV/bin/python" scripts/bench/qrbench/gen_frames.py "$OUT/frames" --count "$COUNT" --seed "$SEED"
 
 echo "==> decoding"
-"$VENV/bin/python" scripts/qrbench/bench.py \
+"$VENV/bin/python" scripts/bench/qrbench/bench.py \
     --corpus "$CORPUS" --frames "$OUT/frames" \
     --ours "$ROOT/target/release/examples/qrbench" \
     --kiln "$ROOT/target/release/kiln" \

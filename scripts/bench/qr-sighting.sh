@@ -3,15 +3,15 @@
 # kiln_qr::scan_luma reports a sighting on frames it could not decode, how often it
 # wrongly reports one on frames without any code, and what the extra locate pass costs.
 #
-#   scripts/bench-qr-sighting.sh
+#   scripts/bench/qr-sighting.sh
 #
 # Sets: the real-photo corpus (../shared/qr-corpus or $KILN_QR_CORPUS); 160 generated
-# 1280x720 monitor frames (scripts/qrbench/gen_frames.py, the seed of bench-qr.sh); and
+# 1280x720 monitor frames (scripts/bench/qrbench/gen_frames.py, the seed of scripts/bench/qr.sh); and
 # the same 160 scenes with the code left out (--no-code), plus 2x160 code-free scenes
 # from other seeds (negatives the locator's thresholds were not tuned on).
 # Frames go to bench-out/qr-sighting/ (ignored by git). Prints a Markdown table.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CORPUS=${KILN_QR_CORPUS:-$ROOT/../shared/qr-corpus}
 OUT=${QRBENCH_OUT:-$ROOT/bench-out/qr-sighting}
@@ -30,7 +30,7 @@ echo "==> python venv ($VENV)"
 
 gen() { # DIR SEED [--no-code]
     rm -rf "$OUT/$1"
-    "$VENV/bin/python" scripts/qrbench/gen_frames.py "$OUT/$1" --count 160 --seed "$2" ${3:-}
+    "$VENV/bin/python" scripts/bench/qrbench/gen_frames.py "$OUT/$1" --count 160 --seed "$2" ${3:-}
 }
 echo "==> generating frames in $OUT (4 x 160, two at a time)"
 gen frames "$SEED" & gen no-code "$SEED" --no-code & wait
