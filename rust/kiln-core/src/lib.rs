@@ -17,6 +17,7 @@
 //! - [`request`]: the one builder from a parsed seed and the user's settings to a
 //!   burn request (and a sync's settings), with typed refusals.
 //! - [`session`]: sans-IO Read / Burn / Sync sessions and a blocking driver.
+//! - [`text`]: phrases as sentences, for every front end's messages.
 //! - [`time`]: [`time::UnixMicros`], the time type of sessions.
 //!
 //! Every module keeps to the same rules: no panics on input paths, typed errors with
@@ -30,6 +31,7 @@ pub mod request;
 pub mod secret;
 pub mod seed;
 pub mod session;
+pub mod text;
 pub mod time;
 pub mod totp;
 pub mod verify;

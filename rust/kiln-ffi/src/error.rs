@@ -15,6 +15,7 @@
 //! (exported `Display`).
 
 use kiln_core::session::{NextStep, SessionError};
+pub(crate) use kiln_core::text::sentence;
 
 /// A transport failure, thrown by the Kotlin `TokenLink` (or synthesised from an
 /// unexpected Kotlin exception).
@@ -111,21 +112,6 @@ impl KilnError {
     }
 }
 
-/// Capitalises the first letter and ends with a full stop (core messages are
-/// phrases: "the token refused …").
-pub(crate) fn sentence(text: &str) -> String {
-    let text = text.trim();
-    let mut chars = text.chars();
-    let mut out = match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect::<String>(),
-        None => return String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
 impl From<&kiln_core::session::Failure> for KilnError {
     /// The table of `docs/ffi.md` over the core's [`NextStep`]. The message is the
     /// core's error plus its advice for the token's state ("… This token now has
@@ -165,44 +151,5 @@ impl From<&kiln_core::session::Failure> for KilnError {
             }
             NextStep::Internal => KilnError::Internal { user_message },
         }
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sentences_are_capitalised_and_closed() {
-        assert_eq!(sentence("nothing was entered"), "Nothing was entered.");
-        assert_eq!(sentence("Done."), "Done.");
-        assert_eq!(sentence("  ça va? "), "Ça va?");
-        assert_eq!(sentence(""), "");
-    }
-
-    #[test]
-    fn unexpected_callback_error_becomes_io_with_first_line() {
-        let e = uniffi::UnexpectedUniFFICallbackError::new(
-            "java.lang.IllegalStateException: reader closed\n\tat Foo.bar(Foo.kt:3)\n\tat X.y",
-        );
-        let l = LinkError::from(e);
-        match &l {
-            LinkError::Io { detail } => {
-                assert!(
-                    detail.contains("IllegalStateException: reader closed"),
-                    "{detail}"
-                );
-                assert!(!detail.contains("Foo.kt"), "{detail}");
-            }
-            other => panic!("expected Io, got {other:?}"),
-        }
-        let empty = LinkError::from(uniffi::UnexpectedUniFFICallbackError::new(""));
-        assert_eq!(
-            empty,
-            LinkError::Io {
-                detail: "unexpected error in the NFC link".into()
-            }
-        );
     }
 }

@@ -61,18 +61,12 @@ pub(crate) fn advice_view(advice: &Advice) -> DriftView {
 
 /// Forwards the core's events to the app's observer.
 pub(crate) struct Forward {
-    observer: Option<Arc<dyn SessionObserver>>,
-    found: bool,
+    pub(crate) observer: Option<Arc<dyn SessionObserver>>,
+    /// A `TokenFound` was forwarded (later GET INFOs check the clock).
+    pub(crate) found: bool,
 }
 
 impl Forward {
-    pub(crate) fn new(observer: Option<Arc<dyn SessionObserver>>) -> Self {
-        Self {
-            observer,
-            found: false,
-        }
-    }
-
     fn emit(&self, event: SessionEvent) {
         if let Some(o) = &self.observer {
             // A Kotlin exception in on_event surfaces as a panic in the generated

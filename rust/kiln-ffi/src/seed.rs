@@ -64,7 +64,7 @@ pub struct MigrationAccount {
 }
 
 /// Previous, current and next code, and the seconds until `next` is current.
-#[derive(uniffi::Record, Clone, Debug, PartialEq, Eq)]
+#[derive(uniffi::Record, Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExpectedCodes {
     /// Empty only in the very first time step after 1970.
     pub previous: String,

@@ -1,37 +1,23 @@
 //! Token sessions over a Kotlin-implemented link: [`read_token`], [`burn_token`],
-//! [`sync_token`].
-//!
-//! A forwarding layer: each call builds the core's session, runs it with the
-//! core's driver (`kiln_core::session::run_session_with`, the one the CLI and the
-//! simulator use) over two adapters, and maps what the core says:
-//!
-//! - [`ForeignLink`]: `kiln_core::session::Transceive` over the foreign
-//!   [`TokenLink`]. Kotlin's `LinkException`s become core link errors; an unexpected
-//!   Kotlin exception arrives as [`LinkError::Io`] (see `crate::error`).
-//! - [`ReferenceTime`]: `kiln_core::session::Clock` = system time +
-//!   [`ReferenceClock::offset_ms`] (e.g. network time on Android).
-//!
-//! Progress is the core's event stream, mapped one to one onto [`SessionEvent`]s
-//! (`crate::events`); failures are the core's `NextStep` table (`crate::error`).
-//! Nothing here parses an answer or measures a clock.
-//!
-//! The calls block until the session ends (a burn is six exchanges plus clock polls, and
-//! waits for the planned WRITE CONFIG instant: about 1–3 s): call them off the UI thread — on Android, directly on the NFC
-//! reader-mode callback thread that delivered the tag. Why a blocking run rather than
-//! step-wise calls is explained in the crate documentation.
+//! [`sync_token`]. A forwarding layer: each call builds the core's request, runs
+//! the core's driver over [`ForeignLink`] (the Kotlin [`TokenLink`]) and an
+//! `OffsetClock` ([`ReferenceClock::offset_ms`]), forwards the core's events
+//! (`crate::events`) and maps the outcome (`crate::error`). Nothing here parses
+//! an answer or measures a clock. The calls block until the session ends (about
+//! 1–3 s): call them off the UI thread, e.g. on the NFC reader-mode callback
+//! thread that delivered the tag (why: the crate documentation).
 
 use crate::error::{KilnError, LinkError};
 use crate::events::{advice_view, Forward};
-use crate::seed::{ExpectedCodes, Seed};
+use crate::seed::{codes_view, ExpectedCodes, Seed};
 use kiln_core::clock::{Reference, ReferenceSource, SyncResidual};
 use kiln_core::params::{TokenConfig, TokenStep};
 use kiln_core::proto::{DeviceKey, KeyChoice, Serial, SyncClass, UnknownModelPolicy};
 use kiln_core::request::{burn_request, sync_config, BurnChoices, PreparedBurn};
 use kiln_core::session::{
-    self as core, run_session_with, BurnSession, Clock, ExpectedCode, Measure, Outcome,
-    ReadSession, Resume, Session, SyncSession, SystemClock, TokenReading, Transceive,
+    self as core, run_session_with, BurnSession, Measure, OffsetClock, Outcome, ReadSession,
+    Resume, Session, SyncSession, TokenReading, Transceive,
 };
-use kiln_core::time::UnixMicros;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -173,41 +159,39 @@ pub fn burn_token(
     };
     match run(&mut session, link, &clock, observer)? {
         Outcome::Burned(r) => Ok(BurnReport {
+            codes: r.codes.map_or_else(ExpectedCodes::default, codes_view),
             token_offset_ms: r.token_offset_us().div_euclid(1000),
-            ..report(
+            next_step: r.instruction.into(),
+            ..written(
                 &r.before,
                 r.after.as_ref(),
                 r.clock_written,
-                r.residual.as_ref(),
+                r.residual,
                 &r.config,
-                codes_now(&r.expected_codes, r.codes_at, r.config.step),
-                r.instruction.to_string(),
             )
         }),
         other => Err(unexpected(&other)),
     }
 }
 
-/// The report of a session that wrote the token (a burn or a sync).
-fn report(
+/// What a burn and a sync report alike (codes and next step left empty).
+fn written(
     before: &TokenReading,
     after: Option<&TokenReading>,
     clock_written: u32,
-    residual: Option<&SyncResidual>,
+    residual: Option<SyncResidual>,
     config: &TokenConfig,
-    codes: ExpectedCodes,
-    next_step: String,
 ) -> BurnReport {
     BurnReport {
         token: token_info(before),
-        clock_after: after.map_or(i64::from(clock_written), |a| i64::from(a.token_clock)),
+        clock_after: i64::from(after.map_or(clock_written, |a| a.token_clock)),
         residual_ms: residual.map(|x| x.estimate.midpoint_us() / 1000),
         algorithm: config.hmac.to_string(),
         period: step_secs(config.step),
         display_timeout_secs: config.display_timeout.seconds(),
-        codes,
+        codes: ExpectedCodes::default(),
         token_offset_ms: 0,
-        next_step,
+        next_step: String::new(),
     }
 }
 
@@ -228,49 +212,20 @@ pub fn sync_token(
         .map_err(KilnError::bad_input)?;
     let mut session = SyncSession::new(config, reference(&clock));
     match run(&mut session, link, &clock, observer)? {
-        Outcome::Synced(r) => Ok(report(
-            &r.before,
-            r.after.as_ref(),
-            r.clock_written,
-            r.residual.as_ref(),
-            &r.config,
-            ExpectedCodes {
-                previous: String::new(),
-                current: String::new(),
-                next: String::new(),
-                seconds_left: 0,
+        Outcome::Synced(r) => Ok(BurnReport {
+            codes: ExpectedCodes {
                 period: step_secs(r.config.step),
+                ..ExpectedCodes::default()
             },
-            "The token clock is set. Switch the token off and on, then compare its code with the service.".into(),
-        )),
+            next_step: "The token clock is set. Switch the token off and on, then compare its code with the service.".into(),
+            ..written(&r.before, r.after.as_ref(), r.clock_written, r.residual, &r.config)
+        }),
         other => Err(unexpected(&other)),
     }
 }
 
 fn step_secs(step: TokenStep) -> u32 {
     u32::try_from(step.seconds()).unwrap_or(30)
-}
-
-/// The codes the token shows at the report's instant, from the report's list
-/// (previous, current, next). Empty strings if the list does not cover it.
-fn codes_now(windows: &[ExpectedCode], at: u64, step: TokenStep) -> ExpectedCodes {
-    let current = windows
-        .iter()
-        .position(|w| (w.from_unix..w.until_unix).contains(&at));
-    let code = |i: Option<usize>| {
-        i.and_then(|i| windows.get(i))
-            .map(|w| w.code.clone())
-            .unwrap_or_default()
-    };
-    ExpectedCodes {
-        previous: code(current.and_then(|i| i.checked_sub(1))),
-        current: code(current),
-        next: code(current.map(|i| i + 1)),
-        seconds_left: current
-            .and_then(|i| windows.get(i))
-            .map_or(0, |w| u32::try_from(w.until_unix - at).unwrap_or(0)),
-        period: step_secs(step),
-    }
 }
 
 /// Runs a session to its end with the adapters; a failure becomes a [`KilnError`].
@@ -280,9 +235,14 @@ pub(crate) fn run<S: Session>(
     clock: &ReferenceClock,
     observer: Option<Arc<dyn SessionObserver>>,
 ) -> Result<Outcome, KilnError> {
-    let mut forward = Forward::new(observer);
+    let mut forward = Forward {
+        observer,
+        found: false,
+    };
     let mut foreign = ForeignLink { link };
-    let mut time = ReferenceTime::new(clock);
+    let mut time = OffsetClock {
+        offset_us: clock.offset_ms.saturating_mul(1000),
+    };
     // The driver and the sessions do not panic on any input; should a bug make
     // them, the caller still gets a typed error rather than an abort.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -301,37 +261,8 @@ pub(crate) fn run<S: Session>(
 }
 
 pub(crate) fn unexpected(outcome: &Outcome) -> KilnError {
-    log::error!("session ended with an outcome of another kind");
-    match outcome {
-        Outcome::Failed(f) => KilnError::from(&**f),
-        _ => KilnError::internal("the session ended unexpectedly; please report this"),
-    }
-}
-
-/// `Clock` on the reference time: the system clock plus the caller's offset.
-pub(crate) struct ReferenceTime {
-    offset_us: i64,
-}
-
-impl ReferenceTime {
-    pub(crate) fn new(clock: &ReferenceClock) -> Self {
-        Self {
-            offset_us: clock.offset_ms.saturating_mul(1000),
-        }
-    }
-}
-
-impl Clock for ReferenceTime {
-    fn now(&self) -> UnixMicros {
-        SystemClock.now().saturating_add(self.offset_us)
-    }
-
-    fn sleep_until(&mut self, t: UnixMicros) {
-        let wait = t.saturating_sub(self.now());
-        if wait > 0 {
-            std::thread::sleep(std::time::Duration::from_micros(wait.unsigned_abs()));
-        }
-    }
+    let bug = || KilnError::internal("the session ended unexpectedly; please report this");
+    outcome.failure().map_or_else(bug, KilnError::from)
 }
 
 /// `Transceive` over the foreign [`TokenLink`].

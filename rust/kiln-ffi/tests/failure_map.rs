@@ -206,3 +206,28 @@ fn link_errors_from_kotlin_keep_their_kind() {
         core::LinkError::Io("x".into())
     );
 }
+
+#[test]
+fn unexpected_callback_error_becomes_io_with_first_line() {
+    let e = uniffi::UnexpectedUniFFICallbackError::new(
+        "java.lang.IllegalStateException: reader closed\n\tat Foo.bar(Foo.kt:3)\n\tat X.y",
+    );
+    let l = LinkError::from(e);
+    match &l {
+        LinkError::Io { detail } => {
+            assert!(
+                detail.contains("IllegalStateException: reader closed"),
+                "{detail}"
+            );
+            assert!(!detail.contains("Foo.kt"), "{detail}");
+        }
+        other => panic!("expected Io, got {other:?}"),
+    }
+    let empty = LinkError::from(uniffi::UnexpectedUniFFICallbackError::new(""));
+    assert_eq!(
+        empty,
+        LinkError::Io {
+            detail: "unexpected error in the NFC link".into()
+        }
+    );
+}

@@ -60,14 +60,6 @@ fn cause_json(c: &Cause) -> Value {
     }
 }
 
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
 pub fn run(args: Args, ctx: Ctx) -> Exit {
     let spec = match load_spec(&args.seed) {
         Ok(s) => s,
@@ -107,13 +99,13 @@ pub fn report(spec: &kiln_core::seed::SeedSpec, code: &str, at: u64, ctx: Ctx) -
             "searched": d.searched,
             "at": at,
             "expected": expected.map(|e| e.current.to_string()),
-            "error": (!d.is_match()).then(|| format!("{}.", capitalized(&d.sentence()))),
+            "error": (!d.is_match()).then(|| kiln_core::text::sentence(&d.sentence())),
             "algorithm": spec.algorithm().to_string(),
             "period": spec.period(),
         });
         crate::out::object(v);
     } else {
-        println!("{}.", capitalized(&d.sentence()));
+        println!("{}", kiln_core::text::sentence(&d.sentence()));
         if let Some(r) = d.found {
             let enc = r
                 .encoding

@@ -100,20 +100,6 @@ pub fn write_seed(key: &DeviceKey, seed: &TokenSeed) -> Zeroizing<Vec<u8>> {
     apdu
 }
 
-/// A short human name for a command APDU (for progress output and logs; never
-/// shows data bytes).
-pub fn command_name(apdu: &[u8]) -> &'static str {
-    match (apdu.first(), apdu.get(1)) {
-        (Some(0x80), Some(&INS_GET_INFO)) => "GET INFO",
-        (Some(0x80), Some(&INS_GET_CHALLENGE)) => "GET CHALLENGE",
-        (Some(0x80), Some(&INS_EXTERNAL_AUTHENTICATE)) => "EXTERNAL AUTHENTICATE",
-        (Some(0x84), Some(&INS_WRITE_CONFIG)) => "WRITE CONFIG",
-        (Some(0x84), Some(&INS_WRITE_SEED)) => "WRITE SEED",
-        (Some(0x00), Some(0xC0)) => "GET RESPONSE",
-        _ => "unknown command",
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
@@ -206,7 +192,5 @@ mod tests {
         assert_eq!(write_seed(&k, &seed(vec![7; 63])).len(), 73);
         assert_eq!(write_seed(&k, &seed(vec![7; 48]))[4], 0x44);
         assert_eq!(write_seed(&k, &seed(vec![7; 1]))[4], 0x14);
-        assert_eq!(command_name(&GET_INFO), "GET INFO");
-        assert_eq!(command_name(&[0x00, 0xA4]), "unknown command");
     }
 }

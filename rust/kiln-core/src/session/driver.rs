@@ -39,6 +39,27 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock shifted by a fixed offset: a reference clock known relative
+/// to the system clock (e.g. network time on a phone).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OffsetClock {
+    /// Reference minus system clock, µs.
+    pub offset_us: i64,
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> UnixMicros {
+        SystemClock.now().saturating_add(self.offset_us)
+    }
+
+    fn sleep_until(&mut self, t: UnixMicros) {
+        let wait = t.saturating_sub(self.now());
+        if wait > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(wait.unsigned_abs()));
+        }
+    }
+}
+
 /// What happened in one exchange (for progress output and benchmarks; no data bytes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exchange {

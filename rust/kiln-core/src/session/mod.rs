@@ -41,8 +41,8 @@ pub mod timing;
 
 pub use action::{run_burn_action, BurnAction};
 pub use driver::{
-    run_session, run_session_observed, run_session_with, Clock, Exchange, Observer, SystemClock,
-    Transceive,
+    run_session, run_session_observed, run_session_with, Clock, Exchange, Observer, OffsetClock,
+    SystemClock, Transceive,
 };
 pub use event::Event;
 pub use next::NextStep;

@@ -287,6 +287,10 @@ pub struct BurnReport {
     /// The token time (Unix seconds) the codes were computed around: when the
     /// confirming read answered (or WRITE CONFIG was sent, without one).
     pub codes_at: u64,
+    /// The previous, current and next code at `codes_at` (the same codes as
+    /// the list, for a display of "now"); `None` never happens for the token
+    /// family's settings.
+    pub codes: Option<crate::verify::ExpectedCodes>,
     pub instruction: &'static str,
 }
 

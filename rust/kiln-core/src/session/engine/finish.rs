@@ -7,7 +7,7 @@ use crate::session::outcome::{
     POWER_CYCLE_INSTRUCTION,
 };
 use crate::time::MICROS_PER_SEC;
-use crate::verify::token_code_windows;
+use crate::verify::{expected_token_codes, token_code_windows};
 
 impl Engine {
     /// Stops in `phase`; `in_flight`: its command was sent and no clean answer
@@ -89,6 +89,7 @@ impl Engine {
                 key: w.key_name,
                 expected_codes: token_code_windows(&seed, &w.config, codes_at),
                 codes_at,
+                codes: expected_token_codes(&seed, w.config.hmac, w.config.step, codes_at).ok(),
                 instruction: POWER_CYCLE_INSTRUCTION,
                 before: w.before,
             })),
