@@ -49,13 +49,13 @@ pub struct DriftView {
 
 /// The core's drift advice as the app shows it.
 pub(crate) fn advice_view(advice: &Advice) -> DriftView {
-    let e = advice.estimate();
+    let s = advice.summary();
     DriftView {
-        drift_ms: e.midpoint_us() / 1000,
-        uncertainty_ms: (e.half_width_us().saturating_add(999)) / 1000,
-        advice: advice.level().as_str().to_string(),
-        text: format!("{e} — {advice}"),
-        reference_trusted: advice.reference().trusted,
+        drift_ms: s.drift_ms,
+        uncertainty_ms: s.uncertainty_ms,
+        advice: s.level.into(),
+        text: s.text,
+        reference_trusted: s.reference_trusted,
     }
 }
 
@@ -113,32 +113,5 @@ impl Observer for Forward {
             Event::Confirmed { .. } => SessionEvent::Confirmed,
         };
         self.emit(mapped);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::advice_view;
-    use kiln_core::clock::{advise, AdviceConfig, DriftEstimate, Reference, ReferenceSource};
-
-    #[test]
-    fn drift_view_text_and_advice() {
-        let untrusted = Reference::untrusted(ReferenceSource::System);
-        let view = |e, r| advice_view(&advise(e, r, &AdviceConfig::default()));
-        let v = view(DriftEstimate::around(3_420_000, 20_000), untrusted);
-        assert_eq!((v.drift_ms, v.uncertainty_ms), (3_420, 20));
-        assert_eq!(v.advice, "sync recommended");
-        assert!(
-            v.text.starts_with("+3.42 s ± 0.02 s — sync recommended"),
-            "{}",
-            v.text
-        );
-        assert!(v.text.contains("not verified"), "{}", v.text);
-        assert!(!v.reference_trusted);
-        let trusted = Reference::trusted(ReferenceSource::Network);
-        let v = view(DriftEstimate::around(-45_000_000, 500_000), trusted);
-        assert_eq!(v.advice, "sync required");
-        assert!(!v.text.contains("not verified"), "{}", v.text);
-        assert!(v.reference_trusted);
     }
 }

@@ -9,7 +9,8 @@
     clippy::result_large_err
 )]
 
-use kiln_core::proto::apdu::GET_INFO;
+/// GET INFO as the protocol spells it (shared/protocol.md).
+const GET_INFO: [u8; 7] = [0x80, 0x41, 0x00, 0x00, 0x02, 0x02, 0x11];
 use kiln_core::session::{Clock, SystemClock};
 use kiln_ffi::{
     burn_token, parse_seed_input, BurnOptions, BurnReport, KilnError, LinkError, ReferenceClock,

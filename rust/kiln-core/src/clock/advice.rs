@@ -190,7 +190,33 @@ pub fn advise(estimate: DriftEstimate, reference: Reference, cfg: &AdviceConfig)
     }
 }
 
+/// An advice as front ends show it: whole milliseconds and one line of text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdviceSummary {
+    /// Token minus reference, ms (positive: the token is ahead).
+    pub drift_ms: i64,
+    /// ± bound of `drift_ms`, ms, rounded up.
+    pub uncertainty_ms: i64,
+    /// `in sync`, `sync recommended` or `sync required`.
+    pub level: &'static str,
+    /// E.g. "+3.42 s ± 0.52 s — sync recommended".
+    pub text: String,
+    pub reference_trusted: bool,
+}
+
 impl Advice {
+    /// The advice in whole milliseconds and one line of text.
+    pub fn summary(&self) -> AdviceSummary {
+        let e = self.estimate();
+        AdviceSummary {
+            drift_ms: e.midpoint_us() / 1000,
+            uncertainty_ms: e.half_width_us().saturating_add(999) / 1000,
+            level: self.level().as_str(),
+            text: format!("{e} — {self}"),
+            reference_trusted: self.reference().trusted,
+        }
+    }
+
     /// The advice to act on: the most severe level the interval reaches.
     pub fn level(&self) -> DriftLevel {
         self.level
@@ -350,5 +376,26 @@ mod tests {
         let s: Vec<i64> = c.straddled(&e(-30_500, -29_500)).collect();
         assert_eq!(s, vec![-30_000_000]);
         assert_eq!(c.straddled(&e(2_100, 3_000)).count(), 0);
+    }
+
+    #[test]
+    fn a_summary_in_milliseconds_and_one_line() {
+        let untrusted = Reference::untrusted(ReferenceSource::System);
+        let view = |e, r| advise(e, r, &AdviceConfig::default()).summary();
+        let v = view(DriftEstimate::around(3_420_000, 20_000), untrusted);
+        assert_eq!((v.drift_ms, v.uncertainty_ms), (3_420, 20));
+        assert_eq!(v.level, "sync recommended");
+        assert!(
+            v.text.starts_with("+3.42 s ± 0.02 s — sync recommended"),
+            "{}",
+            v.text
+        );
+        assert!(v.text.contains("not verified"), "{}", v.text);
+        assert!(!v.reference_trusted);
+        let trusted = Reference::trusted(ReferenceSource::Network);
+        let v = view(DriftEstimate::around(-45_000_000, 500_000), trusted);
+        assert_eq!(v.level, "sync required");
+        assert!(!v.text.contains("not verified"), "{}", v.text);
+        assert!(v.reference_trusted);
     }
 }

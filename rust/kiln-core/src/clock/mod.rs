@@ -14,7 +14,9 @@ mod meter;
 mod plan;
 
 pub use crate::time::UnixMicros;
-pub use advice::{advise, Advice, AdviceConfig, DriftLevel, Reference, ReferenceSource};
+pub use advice::{
+    advise, Advice, AdviceConfig, AdviceSummary, DriftLevel, Reference, ReferenceSource,
+};
 pub use estimate::{ClockError, DriftEstimate, Reading};
 pub use meter::{DriftMeter, Latency, MeterConfig, MeterMode, MeterStep};
 pub use plan::{plan_write, SetConfig, SyncResidual, WritePlan};
