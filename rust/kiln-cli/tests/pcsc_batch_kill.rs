@@ -60,7 +60,12 @@ fn codes_are(token: &Value, seed: &[u8]) {
     for c in token["codes"].as_array().unwrap() {
         let at = c["at"].as_u64().unwrap();
         let want = totp::format_code(totp::code(seed, Algorithm::Sha1, 6, 30, at).unwrap(), 6);
-        assert_eq!(c["code"].as_str().unwrap(), want, "{} at {at}", token["serial"]);
+        assert_eq!(
+            c["code"].as_str().unwrap(),
+            want,
+            "{} at {at}",
+            token["serial"]
+        );
     }
 }
 

@@ -153,7 +153,15 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     let stdin_closed = watch_stdin();
     // Ctrl-C is only noted from here: the token in hand is finished first.
     let _deferred = crate::interrupt::defer();
-    let (stop, exit) = run_loop(&mut batch, &mut station, args.count, &stdin_closed, ctx);
+    let (stop, mut exit) = run_loop(&mut batch, &mut station, args.count, &stdin_closed, ctx);
+    if let (Some(s), Exit::Ok) = (batch.waiting_for(), exit) {
+        // A token left mid-burn is not "done": say so, and exit as a lost link does.
+        crate::out::error(format!(
+            "token {s} was not finished (its link was lost mid-burn): run the batch again on \
+             this journal and present it; it is finished with its journalled seed"
+        ));
+        exit = Exit::LinkLost;
+    }
     batch_out::summary(&batch, stop, ctx);
     exit
 }
@@ -272,6 +280,7 @@ fn run_loop(
             }
         };
         presented = presented.saturating_add(1);
+        let began = std::time::Instant::now();
         let retap = &mut hand.retap;
         let turn = batch.turn(
             &mut *hand.link,
@@ -283,7 +292,7 @@ fn run_loop(
             },
         );
         match turn {
-            Ok(t) => batch_out::turn(presented, &t, batch, ctx),
+            Ok(t) => batch_out::turn(presented, &t, batch, began.elapsed(), ctx),
             Err(e) => {
                 crate::out::error(format!(
                     "{e}; the batch stopped before writing another seed to any token"

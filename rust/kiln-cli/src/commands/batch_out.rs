@@ -2,6 +2,7 @@
 //! `--json` one JSON object per token event (JSON Lines) and the summary
 //! object at the end (docs/cli-json.md, "kiln batch"). Never a seed.
 
+use crate::exit::Exit;
 use kiln_core::session::Failure;
 use kiln_fleet::{Batch, Skip, Turn};
 use serde_json::{json, Value};
@@ -36,6 +37,14 @@ impl Stop {
     }
 }
 
+/// Prints one event (`--json`): its keys, completed with the contract's
+/// (`ok`, `error`, `exit_code`, …) as `kiln qr decode` does per file.
+fn event(v: Value, exit: Exit, error: Option<&str>) {
+    if let Value::Object(m) = v {
+        crate::out::stream(m, exit, error);
+    }
+}
+
 fn ms(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
@@ -54,16 +63,14 @@ fn tally_json(batch: &Batch) -> Value {
 pub fn start(batch: &Batch, station: &str, protection: &str, ctx: crate::Ctx) {
     let unconfirmed: Vec<String> = batch.unconfirmed().map(ToString::to_string).collect();
     if ctx.json {
-        println!(
-            "{}",
-            json!({
-                "event": "start",
-                "station": station,
-                "journal_protection": protection,
-                "unconfirmed": unconfirmed,
-                "tally": tally_json(batch),
-            })
-        );
+        let v = json!({
+            "event": "start",
+            "station": station,
+            "journal_protection": protection,
+            "unconfirmed": unconfirmed,
+            "tally": tally_json(batch),
+        });
+        event(v, Exit::Ok, None);
         return;
     }
     println!("Batch on {station}; journal encrypted with {protection}");
@@ -79,15 +86,15 @@ pub fn start(batch: &Batch, station: &str, protection: &str, ctx: crate::Ctx) {
 pub fn link_lost(f: &Failure, ctx: crate::Ctx) {
     let serial = f.retap().map(|r| r.serial().to_string());
     if ctx.json {
-        println!(
-            "{}",
-            json!({
-                "event": "link_lost",
-                "serial": serial,
-                "detail": f.to_string(),
-                "waiting_for": serial,
-            })
-        );
+        let (state, _, _) = crate::show::token_state_json(f.token);
+        let v = json!({
+            "event": "link_lost",
+            "serial": serial,
+            "token_state": state,
+            "detail": f.to_string(),
+            "waiting_for": serial,
+        });
+        event(v, crate::show::failure_exit(f), Some(&f.to_string()));
     } else {
         eprintln!("kiln: {f}");
         eprintln!(
@@ -98,7 +105,19 @@ pub fn link_lost(f: &Failure, ctx: crate::Ctx) {
 }
 
 /// One token's turn: a line and the counter, or one JSON event.
-pub fn turn(n: u32, t: &Turn, batch: &Batch, ctx: crate::Ctx) {
+///
+/// `took`: from the token's connection to now (identification, journal, burn,
+/// confirming read: kiln's time per token, the reader's round trips included).
+pub fn turn(n: u32, t: &Turn, batch: &Batch, took: std::time::Duration, ctx: crate::Ctx) {
+    let took_ms = ms(took.as_secs_f64() * 1000.0);
+    let (exit, state) = match t {
+        Turn::Burned { .. } => (Exit::Ok, Some("written")),
+        Turn::Skipped { .. } => (Exit::InputRefused, Some("unchanged")),
+        Turn::Stopped { failure, .. } => (
+            crate::show::failure_exit(failure),
+            Some(crate::show::token_state_json(failure.token).0),
+        ),
+    };
     let (serial, model, result, detail, drift, residual) = match t {
         Turn::Burned {
             serial,
@@ -140,21 +159,25 @@ pub fn turn(n: u32, t: &Turn, batch: &Batch, ctx: crate::Ctx) {
     };
     let waiting = batch.waiting_for().map(ToString::to_string);
     if ctx.json {
-        println!(
-            "{}",
-            json!({
-                "event": "token",
-                "n": n,
-                "serial": serial,
-                "model": model,
-                "result": result,
-                "detail": detail,
-                "drift_ms": drift,
-                "residual_ms": residual,
-                "waiting_for": waiting,
-                "tally": tally_json(batch),
-            })
-        );
+        let burned = exit == Exit::Ok;
+        let v = json!({
+            "event": "token",
+            "n": n,
+            "serial": serial,
+            "model": model,
+            "result": result,
+            "detail": detail,
+            "token_state": state,
+            "drift_ms": drift,
+            "residual_ms": residual,
+            "synced": burned && batch.settings().sync_clock,
+            "algorithm": burned.then(|| batch.settings().hmac.to_string()),
+            "period": burned.then(|| batch.settings().step.seconds()),
+            "waiting_for": waiting,
+            "elapsed_ms": took_ms,
+            "tally": tally_json(batch),
+        });
+        event(v, exit, if burned { None } else { detail.as_deref() });
         return;
     }
     let mut line = format!(
@@ -170,6 +193,8 @@ pub fn turn(n: u32, t: &Turn, batch: &Batch, ctx: crate::Ctx) {
     }
     if let Some(d) = detail {
         line.push_str(&format!(": {d}"));
+    } else {
+        line.push_str(&format!("  ({:.1} s)", took.as_secs_f64()));
     }
     println!("{line}");
     let t = batch.tally();
