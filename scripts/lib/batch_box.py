@@ -24,7 +24,7 @@ def age_key(work):
     return key, public
 
 
-def play(bin_dir, box, batch_args, work, json_mode=True, rtt_ms=0, echo=None):
+def play(bin_dir, box, batch_args, work, json_mode=True, rtt_ms=0, echo=None, merge_stderr=False):
     """Runs one batch over `box` (a list of token dicts); returns (events or
     text lines, kiln's stderr, exit code)."""
     box_file = os.path.join(work, "box.json")
@@ -39,9 +39,10 @@ def play(bin_dir, box, batch_args, work, json_mode=True, rtt_ms=0, echo=None):
     if json_mode:
         args.append("--json")
     kiln = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=work)
+                            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                            text=True, cwd=work)
     err = []
-    t = threading.Thread(target=lambda: err.append(kiln.stderr.read()))
+    t = threading.Thread(target=lambda: err.append(kiln.stderr.read() if kiln.stderr else ""))
     t.start()
     out = []
 
