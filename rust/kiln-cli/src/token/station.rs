@@ -16,7 +16,7 @@ pub struct InHand {
 pub enum Station {
     Pcsc(crate::pcsc_link::Station),
     Sim {
-        args: TransportArgs,
+        args: Box<TransportArgs>,
         serials: Vec<String>,
         next: usize,
     },
@@ -32,7 +32,7 @@ impl Station {
                 .filter(|s| !s.is_empty())
                 .collect();
             return Ok(Self::Sim {
-                args: args.clone(),
+                args: Box::new(args.clone()),
                 serials,
                 next: 0,
             });
@@ -76,7 +76,7 @@ impl Station {
                     return Ok(None);
                 };
                 *next += 1;
-                let mut one = args.clone();
+                let mut one = (**args).clone();
                 one.sim_serial.clone_from(serial);
                 let t = transport::open(&one)?;
                 Ok(Some(InHand {
