@@ -5,6 +5,7 @@
 //! token, and is killed there. After each kill the journal (export with
 //! `--include-unconfirmed`) yields the seed the token holds, and `kiln batch`
 //! started again on the same journal finishes that token with that seed.
+//! SIGTERM while it waits for a token ends it with the summary (exit 130).
 //! Needs pcscd with vpcd: `scripts/pcsc-e2e.sh` runs it.
 #![cfg(feature = "pcsc")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -133,6 +134,21 @@ fn a_batch_killed_mid_burn_loses_no_seed_and_finishes_on_restart() {
         let confirmed = export_csv(&journal, &key, false);
         assert_eq!(confirmed.get(&serial).map(|r| &r.0), Some(&journalled));
     }
+    // SIGTERM while the batch waits for the next token: it stops, says so, exits 130.
+    assert_eq!(tokens.cue("remove"), "ok empty");
+    let mut run = start(&journal, &public, &key);
+    until(&mut run, "start");
+    std::thread::sleep(Duration::from_millis(500));
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &run.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let summary = until(&mut run, "summary");
+    assert_eq!(summary["stopped"], "interrupted", "{summary}");
+    let (code, _, _) = run.finish(Duration::from_secs(10));
+    assert_eq!(code, Some(130));
+
     let rows = export_csv(&journal, &key, true);
     assert_eq!(rows.len(), 3);
     let seeds: Vec<Vec<u8>> = rows.values().map(|r| r.0.clone()).collect();
