@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of kiln over the real PC/SC stack: pcscd + vsmartcard's vpcd reader
 # driver + `kiln-sim vpcd` as the card + the `kiln` binary as a separate process
-# (rust/kiln-cli/tests/pcsc_e2e.rs, pcsc_safety.rs and pcsc_box.rs, #[ignore]d in the normal
+# (rust/kiln-cli/tests/pcsc_e2e.rs, pcsc_safety.rs, pcsc_box.rs, pcsc_batch.rs and pcsc_batch_kill.rs, #[ignore]d in the normal
 # test run).
 # Starts pcscd (without --auto-exit) unless one with the vpcd readers already runs, and
 # stops what it started; every simulated card is a child of the test and is killed by it.
@@ -22,4 +22,4 @@ if ! scripts/pcsc-env.sh status >/dev/null 2>&1; then
   STARTED=1
 fi
 # One at a time: the tests share the two virtual readers.
-cargo test --locked -p kiln-cli --test pcsc_e2e --test pcsc_safety --test pcsc_box -- --ignored --test-threads=1
+cargo test --locked -p kiln-cli --test pcsc_e2e --test pcsc_safety --test pcsc_box --test pcsc_batch --test pcsc_batch_kill -- --ignored --test-threads=1

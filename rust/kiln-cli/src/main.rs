@@ -31,7 +31,7 @@ mod token;
 use commands::burn_checks;
 use input::{argv_guard, bounds, keyopt, paste, qr_in, screen, seed_in, source};
 use output::{exit, out, show, stdio};
-use token::{interrupt, pcsc_link, reference, remember, transport};
+use token::{interrupt, pcsc_link, reference, remember, station, transport};
 
 use clap::{Parser, Subcommand};
 use exit::Exit;
@@ -99,6 +99,8 @@ enum Cmd {
     /// Set a token's clock, keeping its seed (settings given or remembered).
     Sync(commands::sync::Args),
     Verify(commands::verify::Args),
+    /// Burn a box of tokens with fresh or seed-file seeds, journalled first (encrypted).
+    Batch(commands::batch::Args),
     /// Export a batch journal's seeds (Entra ID, Graph, DualShield, Duo, CSV).
     Export(commands::export::Args),
     /// Print a batch journal's audit log.
@@ -131,6 +133,7 @@ fn main() -> ExitCode {
         Cmd::Readers(a) => commands::readers::run(a, ctx),
         Cmd::Sync(a) => commands::sync::run(a, ctx),
         Cmd::Verify(a) => commands::verify::run(a, ctx),
+        Cmd::Batch(a) => commands::batch::run(a, ctx),
         Cmd::Export(a) => commands::export::run(a, ctx),
         Cmd::Audit(a) => commands::audit::run(a, ctx),
     };

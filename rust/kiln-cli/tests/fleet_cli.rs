@@ -606,3 +606,70 @@ fn audit_prints_a_table_and_json() {
     assert!(r.stderr.contains("holds no audit log"), "{}", r.stderr);
     assert_dir_clean(&b.journal, &b.seeds);
 }
+
+/// `kiln batch --sim`: one line per token and the counter line, no seed in the
+/// output, and a journal the export reads back.
+#[test]
+fn batch_prints_a_line_and_the_counter_per_token() {
+    let b = box17(false);
+    let d = tempfile::tempdir().unwrap();
+    let journal = d.path().join("box-18");
+    let key_text = std::fs::read_to_string(&b.key).unwrap();
+    let public = key_text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    let r = kiln(&[
+        "batch",
+        "--generate",
+        "--journal",
+        s(&journal),
+        "--recipient",
+        &public,
+        "--sim",
+        "--sim-serial",
+        "86596220000001,12345678000001,86596120000002",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.text());
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[1].starts_with("#1") && lines[1].contains("86596220000001"));
+    assert!(lines[1].contains("OTPC-P2-i") && lines[1].contains("burned"));
+    assert_eq!(
+        lines[2],
+        "1 burned · 0 to re-tap · 0 refused · place the next token"
+    );
+    assert!(lines[3].contains("unknown_model") && lines[3].contains("nothing was written"));
+    assert_eq!(
+        lines[6],
+        "2 burned · 0 to re-tap · 0 refused · place the next token"
+    );
+    assert!(r
+        .stdout
+        .contains("Batch ended (no more simulated tokens): 2 burned, 1 skipped"));
+    let e = kiln(&[
+        "export",
+        "--journal",
+        s(&journal),
+        "--identity",
+        s(&b.key),
+        "--format",
+        "csv",
+        "--plaintext",
+        "--stdout",
+    ]);
+    assert_eq!(e.code, 0, "{}", e.text());
+    let seeds: Vec<(String, Vec<u8>)> = e
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let seed = data_encoding::BASE32_NOPAD.decode(f[1].as_bytes()).unwrap();
+            (f[0].to_owned(), seed)
+        })
+        .collect();
+    assert_eq!(seeds.len(), 2);
+    assert_no_seed(r.text().as_bytes(), &seeds, "kiln batch");
+    assert_dir_clean(&journal, &seeds);
+}

@@ -389,3 +389,87 @@ fn the_schema_checker_can_fail() {
         assert!(all.contains(needle), "{needle} not flagged:\n{all}");
     }
 }
+
+/// An age public key (from age-keygen); the batch only encrypts to it.
+const AGE_PUBLIC: &str = "age178y0ujxped2w5xj4na8vu4dzxtcfukvkr4ft80n7l6qu6u9j350qw56gy6";
+
+#[test]
+fn batch_prints_json_lines_then_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let j = journal.to_str().unwrap();
+    // Two tokens burned, an unknown one skipped, the first again skipped.
+    let sims = "86596220000001,12345678000001,86596120000002,86596220000001";
+    let v = check(
+        &[
+            "batch",
+            "--generate",
+            "--journal",
+            j,
+            "--recipient",
+            AGE_PUBLIC,
+            "--sim",
+            "--sim-serial",
+            sims,
+        ],
+        b"",
+        0,
+        &[
+            "batch_event",
+            "batch_event",
+            "batch_event",
+            "batch_event",
+            "batch_event",
+            "batch_summary",
+        ],
+    );
+    let results: Vec<&str> = v[1..5]
+        .iter()
+        .map(|e| e["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        results,
+        ["burned", "unknown_model", "burned", "already_burned"]
+    );
+    assert_eq!(v[1]["token_state"], "written");
+    assert_eq!(v[1]["synced"], true);
+    assert_eq!(v[5]["tally"]["burned"], 2);
+    assert_eq!(v[5]["stopped"], "no_more_tokens");
+
+    // A lost link that is never finished: the run says so and exits 5.
+    let j2 = dir.path().join("j2");
+    let v = check(
+        &[
+            "batch",
+            "--generate",
+            "--journal",
+            j2.to_str().unwrap(),
+            "--recipient",
+            AGE_PUBLIC,
+            "--sim",
+            "--sim-drop-after",
+            "6",
+        ],
+        b"",
+        5,
+        &["batch_event", "batch_event", "batch_event", "batch_summary"],
+    );
+    assert_eq!(v[1]["event"], "link_lost");
+    assert_eq!(v[3]["waiting_for"], "86596220000001");
+
+    // No recipient and no passphrase: refused before anything is written.
+    let j3 = dir.path().join("j3");
+    check(
+        &[
+            "batch",
+            "--generate",
+            "--journal",
+            j3.to_str().unwrap(),
+            "--sim",
+        ],
+        b"",
+        2,
+        &[""],
+    );
+    assert!(!j3.exists(), "a journal was made without a key");
+}

@@ -197,6 +197,11 @@ impl Batch {
         })
     }
 
+    /// What every token of this batch gets.
+    pub fn settings(&self) -> &BatchSettings {
+        &self.settings
+    }
+
     pub fn tally(&self) -> Tally {
         self.tally
     }

@@ -46,6 +46,9 @@ pub struct BoxOptions {
     pub swap_gap: Duration,
     /// Start with the reader empty instead of token 1 on it.
     pub start_empty: bool,
+    /// Held before each command APDU is answered: the radio round trip of a
+    /// real reader (vpcd's own is well under a millisecond). Zero by default.
+    pub rtt: Duration,
 }
 
 /// One token of the box and its card-side log.
@@ -294,6 +297,9 @@ impl<'a> BoxPlayer<'a> {
             Incoming::Closed => return Ok(Some(Ended::ReaderClosed)),
             Incoming::Frame(f) => f,
         };
+        if frame.len() > 1 && !self.opts.rtt.is_zero() {
+            std::thread::sleep(self.opts.rtt);
+        }
         let ended = slot
             .card
             .on_frame(&mut slot.token, stream, &slot.opts, &frame)?;
@@ -453,6 +459,7 @@ mod tests {
             state_file: Some(state_path.clone()),
             swap_gap: Duration::from_millis(20),
             start_empty: false,
+            rtt: Duration::ZERO,
         };
         let specs = parse_box(
             r#"["86596220000001", {"serial": "86596220000002", "offset": -40},
@@ -526,6 +533,7 @@ mod tests {
             state_file: None,
             swap_gap: Duration::from_millis(20),
             start_empty: true,
+            rtt: Duration::ZERO,
         };
         let specs =
             parse_box(r#"[{"serial": "86596220000001", "drop_before": 2, "return_after": 0.05}]"#)

@@ -2,6 +2,8 @@
 //! returning an [`crate::exit::Exit`].
 
 pub mod audit;
+pub mod batch;
+pub mod batch_out;
 pub mod burn;
 pub mod burn_checks;
 pub mod codes;

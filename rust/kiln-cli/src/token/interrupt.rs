@@ -50,3 +50,9 @@ impl Drop for Deferred {
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
 }
+
+/// Asks the waits to stop as Ctrl-C would (`kiln batch`: standard input of an
+/// interactive run was closed).
+pub fn request() {
+    REQUESTED.store(true, Ordering::SeqCst);
+}

@@ -10,4 +10,5 @@ pub mod pcsc_link;
 pub mod pcsc_link;
 pub mod reference;
 pub mod remember;
+pub mod station;
 pub mod transport;

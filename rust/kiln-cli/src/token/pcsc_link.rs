@@ -17,6 +17,9 @@ use std::io::{IsTerminal, Write};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+mod station;
+pub use station::Station;
+
 /// One reader as `kiln readers` shows it.
 #[derive(Clone, Debug)]
 pub struct ReaderInfo {
@@ -333,17 +336,22 @@ fn wait_for(
             break Ok(false);
         }
         if ui.spinner {
-            let left = deadline.map_or(u128::MAX, |d| {
-                d.saturating_duration_since(Instant::now())
+            let left = deadline.map_or_else(String::new, |d| {
+                let s = d
+                    .saturating_duration_since(Instant::now())
                     .as_millis()
-                    .div_ceil(1000)
+                    .div_ceil(1000);
+                format!("{s} s, ")
             });
             let c = SPINNER.get(tick % SPINNER.len()).copied().unwrap_or('*');
-            eprint!("\r{c} {message} ({left} s, Ctrl-C to stop) ");
+            eprint!("\r{c} {message} ({left}Ctrl-C to stop) ");
             let _ = std::io::stderr().flush();
             tick += 1;
         } else if !shown {
-            eprintln!("{message} (waiting up to {} s)", whole_secs(wait));
+            match deadline {
+                Some(_) => eprintln!("{message} (waiting up to {} s)", whole_secs(wait)),
+                None => eprintln!("{message}"),
+            }
         }
         shown = true;
     };

@@ -67,3 +67,30 @@ pub fn open(_wanted: Option<&str>, _wait: Duration, _ui: Ui) -> Result<Connected
 
 /// Upper-case hex, bytes separated by spaces (ATRs).
 pub use kiln_core::report::hex;
+
+/// The batch's reader (never opened by this build).
+pub struct Station;
+
+#[allow(dead_code)]
+pub struct Presented {
+    pub link: PcscLink,
+    pub retap: Box<dyn FnMut() -> bool>,
+}
+
+impl Station {
+    pub fn open(_wanted: Option<&str>, _ui: Ui) -> Result<Self, PcscError> {
+        Err(PcscError::NotBuilt)
+    }
+
+    pub fn reader(&self) -> &str {
+        ""
+    }
+
+    pub fn next(&mut self, _message: &str) -> Result<Presented, PcscError> {
+        Err(PcscError::NotBuilt)
+    }
+
+    pub fn wait_removed(&mut self, _message: &str) -> Result<(), PcscError> {
+        Err(PcscError::NotBuilt)
+    }
+}

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod batch_run;
 pub mod token_box;
 #[allow(unused_imports)]
 pub use token_box::TokenBox;

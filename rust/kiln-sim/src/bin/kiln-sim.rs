@@ -82,6 +82,10 @@ struct VpcdArgs {
     /// With --box: start with the reader empty (the first cue places a token).
     #[arg(long, requires = "box")]
     start_empty: bool,
+    /// With --box: hold each command this long before answering, as a reader's
+    /// radio round trip would (for benchmarks), milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0, requires = "box")]
+    rtt_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -126,6 +130,7 @@ fn play_box(path: &Path, a: &VpcdArgs) -> Result<usize, String> {
         state_file: a.state_file.clone(),
         swap_gap: secs(a.swap_gap),
         start_empty: a.start_empty,
+        rtt: std::time::Duration::from_millis(a.rtt_ms),
     };
     let (tx, rx) = mpsc::channel();
     // Cues come line by line on stdin; its end means no more cues.
