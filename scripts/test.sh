@@ -45,11 +45,11 @@ if ! skip qr-screen; then
 fi
 
 if ! skip jvm || ! skip android-compile; then
-  stage "Kotlin bindings (kiln-ffi with the test-only sim feature), shared by the JVM and Android stages"
+  stage "Kotlin bindings (kiln-ffi with the test-only `testing` feature), shared by the JVM and Android stages"
   target_dir="${CARGO_TARGET_DIR:-target}"
   [[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"
   export KILN_KOTLIN_BINDINGS="$target_dir/kotlin-bindings"
-  KILN_FFI_FEATURES=sim bash scripts/gen-kotlin.sh "$KILN_KOTLIN_BINDINGS"
+  KILN_FFI_FEATURES=testing bash scripts/gen-kotlin.sh "$KILN_KOTLIN_BINDINGS"
 fi
 
 if ! skip jvm; then
