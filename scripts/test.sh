@@ -45,7 +45,7 @@ if ! skip qr-screen; then
 fi
 
 if ! skip jvm || ! skip android-compile; then
-  stage "Kotlin bindings (kiln-ffi with the test-only `testing` feature), shared by the JVM and Android stages"
+  stage "Kotlin bindings (kiln-ffi with the test-only testing feature), shared by the JVM and Android stages"
   target_dir="${CARGO_TARGET_DIR:-target}"
   [[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"
   export KILN_KOTLIN_BINDINGS="$target_dir/kotlin-bindings"
