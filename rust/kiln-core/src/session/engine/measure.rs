@@ -23,6 +23,28 @@ struct Answer {
     received_at: UnixMicros,
 }
 
+/// A GET INFO answer parsed and timed once: garbled, or timestamped before its
+/// command (the caller's bug).
+fn read_answer(
+    data: &[u8],
+    sent_at: UnixMicros,
+    received_at: UnixMicros,
+) -> Result<(Answer, Reading), SessionError> {
+    let info = parse_info(data).map_err(|e| SessionError::Garbled {
+        step: crate::session::Step::GetInfo,
+        detail: e.into(),
+    })?;
+    let reading = Reading::new(sent_at, received_at, info.clock)
+        .map_err(|_| SessionError::OutOfOrder("a response timestamped before its command"))?;
+    let answer = Answer {
+        serial: info.serial,
+        clock: info.clock,
+        sent_at,
+        received_at,
+    };
+    Ok((answer, reading))
+}
+
 impl Engine {
     fn meter_config(&self, burn_keeping_time: bool) -> MeterConfig {
         let measure = self.clock.measure.unwrap_or(if burn_keeping_time {
@@ -71,31 +93,9 @@ impl Engine {
         sent_at: UnixMicros,
         received_at: UnixMicros,
     ) -> State {
-        let info = match parse_info(data) {
-            Ok(i) => i,
-            Err(e) => {
-                return self.fail(
-                    &Phase::Info(job),
-                    true,
-                    SessionError::Garbled {
-                        step: crate::session::Step::GetInfo,
-                        detail: e.into(),
-                    },
-                )
-            }
-        };
-        let Ok(reading) = Reading::new(sent_at, received_at, info.clock) else {
-            return self.fail(
-                &Phase::Info(job),
-                true,
-                SessionError::OutOfOrder("a response timestamped before its command"),
-            );
-        };
-        let answer = Answer {
-            serial: info.serial,
-            clock: info.clock,
-            sent_at,
-            received_at,
+        let (answer, reading) = match read_answer(data, sent_at, received_at) {
+            Ok(x) => x,
+            Err(e) => return self.fail(&Phase::Info(job), true, e),
         };
         let model = Model::lookup(&answer.serial);
         self.emit(Event::TokenFound {
@@ -135,30 +135,15 @@ impl Engine {
         sent_at: UnixMicros,
         received_at: UnixMicros,
     ) -> State {
-        let info = match parse_info(data) {
-            Ok(i) => i,
-            Err(e) => {
-                if m.grant.is_none() {
-                    return self.finish_read(m.before);
-                }
-                return self.fail(
-                    &Phase::Poll(m, sent_at),
-                    true,
-                    SessionError::Garbled {
-                        step: crate::session::Step::GetInfo,
-                        detail: e.into(),
-                    },
-                );
+        let (answer, reading) = match read_answer(data, sent_at, received_at) {
+            Ok(x) => x,
+            // A read's garbled poll: the reading so far stands.
+            Err(SessionError::Garbled { .. }) if m.grant.is_none() => {
+                return self.finish_read(m.before)
             }
+            Err(e) => return self.fail(&Phase::Poll(m, sent_at), true, e),
         };
-        let Ok(reading) = Reading::new(sent_at, received_at, info.clock) else {
-            return self.fail(
-                &Phase::Poll(m, sent_at),
-                true,
-                SessionError::OutOfOrder("a response timestamped before its command"),
-            );
-        };
-        if info.serial != m.before.serial {
+        if answer.serial != m.before.serial {
             if m.grant.is_none() {
                 return self.finish_read(m.before);
             }
@@ -168,16 +153,10 @@ impl Engine {
                 true,
                 SessionError::WrongToken {
                     expected,
-                    found: info.serial,
+                    found: answer.serial,
                 },
             );
         }
-        let answer = Answer {
-            serial: info.serial,
-            clock: info.clock,
-            sent_at,
-            received_at,
-        };
         self.measure(m, reading, answer)
     }
 
