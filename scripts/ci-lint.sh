@@ -40,7 +40,7 @@ if [[ ! -x $actionlint ]]; then
   go="$(type -P go || true)"
   [[ -n $go || ! -x /usr/local/go/bin/go ]] || go=/usr/local/go/bin/go
   if [[ -z $go ]]; then
-    echo "ci lint: actionlint skipped: Go is not installed (go install github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION)"
+    echo "ci lint: actionlint skipped: Go is not installed (actionlint is installed with go install)"
     exit 0
   fi
   mkdir -p "$tools"
