@@ -6,6 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod support;
+// `kiln verify --journal` (tests/fleet_cli/verify.rs).
+#[path = "fleet_cli/seed_encoding.rs"]
+mod seed_encoding;
+#[path = "fleet_cli/verify.rs"]
+mod verify;
 
 use kiln_core::params::{DisplayTimeout, TokenHmac, TokenSeed, TokenStep};
 use kiln_core::secret::{SecretBytes, SecretString};

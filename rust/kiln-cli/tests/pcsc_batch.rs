@@ -198,4 +198,80 @@ fn a_box_of_ten_tokens_is_burned_journalled_and_exported() {
     assert_no_plaintext_seed(&seeds, &journal, &[&stdout, &stderr]);
     let audit = std::fs::read_to_string(journal.join("audit.jsonl")).unwrap();
     assert!(audit.lines().count() >= 9 * 2 + 2, "{audit}");
+
+    // The vendor programmer's "Test": the code token 2 shows (its own clock, at
+    // a time the box state lists) checks against its journalled seed.
+    let t2 = tokens.token("86596120000042");
+    let shown = &t2["codes"][0];
+    let (at, shown) = (
+        shown["at"].as_u64().unwrap(),
+        shown["code"].as_str().unwrap(),
+    );
+    let check = |code: &str| {
+        std::process::Command::new(kiln())
+            .args([
+                "verify",
+                "--serial",
+                "86596120000042",
+                "--at",
+                &at.to_string(),
+                "--code",
+                code,
+            ])
+            .arg("--journal")
+            .arg(&journal)
+            .arg("--identity")
+            .arg(&key)
+            .output()
+            .unwrap()
+    };
+    let ok = check(shown);
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let wrong = format!("{:06}", (shown.parse::<u32>().unwrap() + 1) % 1_000_000);
+    assert_eq!(check(&wrong).status.code(), Some(7));
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd: run scripts/pcsc-e2e.sh"]
+fn wait_ends_a_batch_when_no_token_comes() {
+    let dir = tempdir("batch-wait");
+    let (_key, public) = age_key(&dir.0);
+    let journal = dir.0.join("box-2");
+    let mut tokens = TokenBox::attach(R0, r#"[{"serial": "86596220000021"}]"#, &[]);
+    let mut run = BatchRun::start(&[
+        "--generate",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--recipient",
+        &public,
+        "--reader",
+        R0,
+        "--trust-clock",
+        "--wait",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(run.event(Duration::from_secs(20))["event"], "start");
+    let ev = run.event(Duration::from_secs(60));
+    assert_eq!(
+        (ev["event"].as_str(), ev["result"].as_str()),
+        (Some("token"), Some("burned")),
+        "{ev}"
+    );
+    // Lifted off (after more than --wait on the reader: that wait has no limit),
+    // and no other token follows.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(tokens.cue("remove"), "ok empty");
+    let began = std::time::Instant::now();
+    let ev = run.event(Duration::from_secs(30));
+    assert_eq!(ev["event"], "summary", "{ev}");
+    assert_eq!(ev["stopped"], "idle", "{ev}");
+    assert_eq!(ev["tally"]["burned"], 1, "{ev}");
+    assert!(
+        began.elapsed() >= Duration::from_secs(2),
+        "ended before --wait passed"
+    );
+    let (code_, _, stderr) = run.finish(Duration::from_secs(10));
+    assert_eq!(code_, Some(6), "{stderr}");
+    assert!(stderr.contains("within 2 s"), "{stderr}");
 }

@@ -55,6 +55,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     seeds: Option<PathBuf>,
 
+    /// Read every secret of the seed file in this encoding (for secrets valid as
+    /// both Base32 and Hex that no other row settles).
+    #[arg(long, value_enum, value_name = "ENCODING")]
+    seed_encoding: Option<crate::seed_in::EncodingArg>,
+
     /// The batch journal's directory (created if missing; continued if it exists).
     #[arg(long, value_name = "DIR")]
     journal: PathBuf,
@@ -171,6 +176,11 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
 fn settle(args: &Args) -> Result<(BatchSettings, Encryptor, Option<Decryptor>), Exit> {
     let usage = |m: &str| refuse(m, Exit::Usage);
     let input = |m: &str| refuse(m, Exit::InputRefused);
+    if args.seed_encoding.is_some() && args.seeds.is_none() {
+        return Err(usage(
+            "--seed-encoding says how to read a seed file's secrets: it needs --seeds FILE",
+        ));
+    }
     let hmac: TokenHmac = args
         .algorithm
         .parse()
@@ -198,8 +208,13 @@ fn settle(args: &Args) -> Result<(BatchSettings, Encryptor, Option<Decryptor>), 
     .map_err(|e| input(&e.to_string()))?;
     let seeds = match &args.seeds {
         Some(path) => SeedSource::File(
-            SeedFile::read(path, SeedFileOptions::default())
-                .map_err(|e| input(&format!("{e}; nothing was written")))?,
+            SeedFile::read(
+                path,
+                SeedFileOptions {
+                    encoding: args.seed_encoding.map(Into::into),
+                },
+            )
+            .map_err(|e| input(&format!("{e}; nothing was written")))?,
         ),
         None => SeedSource::Generate(match args.seed_bytes {
             Some(n) => SeedLength::new(n).map_err(|e| usage(&e.to_string()))?,
@@ -276,7 +291,12 @@ fn run_loop(
                     return s;
                 }
                 crate::out::error(&e);
-                return (Stop::Reader, Exit::NoToken);
+                let stop = if e.is_no_card() {
+                    Stop::Idle
+                } else {
+                    Stop::Reader
+                };
+                return (stop, Exit::NoToken);
             }
         };
         presented = presented.saturating_add(1);

@@ -22,6 +22,8 @@ pub enum Stop {
     Journal,
     /// The reader or the smart-card service went away.
     Reader,
+    /// No token was placed within `--wait`.
+    Idle,
 }
 
 impl Stop {
@@ -33,6 +35,7 @@ impl Stop {
             Stop::NoMoreTokens => "no_more_tokens",
             Stop::Journal => "journal",
             Stop::Reader => "reader",
+            Stop::Idle => "idle",
         }
     }
 }
@@ -246,6 +249,7 @@ pub fn summary(batch: &Batch, stop: Stop, ctx: crate::Ctx) {
             Stop::NoMoreTokens => "no more simulated tokens",
             Stop::Journal => "the journal could not be written",
             Stop::Reader => "the reader went away",
+            Stop::Idle => "no token was placed within --wait",
         },
         t.burned,
         t.skipped,

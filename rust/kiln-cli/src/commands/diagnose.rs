@@ -70,6 +70,18 @@ pub fn run(args: Args, ctx: Ctx) -> Exit {
 
 /// Diagnoses `code` against `spec` at `at` and prints the result (shared with `kiln verify`).
 pub fn report(spec: &kiln_core::seed::SeedSpec, code: &str, at: u64, ctx: Ctx) -> Exit {
+    report_with(spec, code, at, ctx, serde_json::Map::new())
+}
+
+/// [`report`], with `extra` members added to the JSON object (e.g. the serial
+/// and journal record `kiln verify --journal` checked against).
+pub fn report_with(
+    spec: &kiln_core::seed::SeedSpec,
+    code: &str,
+    at: u64,
+    ctx: Ctx,
+    extra: serde_json::Map<String, Value>,
+) -> Exit {
     let d = match diagnose(spec, code, at) {
         Ok(d) => d,
         Err(e @ VerifyError::BadCode) => {
@@ -91,7 +103,7 @@ pub fn report(spec: &kiln_core::seed::SeedSpec, code: &str, at: u64, ctx: Ctx) -
                 "offset_steps": r.offset_steps,
             })
         });
-        let v = json!({
+        let mut v = json!({
             "match": d.is_match(),
             "sentence": d.sentence(),
             "causes": d.causes.iter().map(cause_json).collect::<Vec<_>>(),
@@ -103,6 +115,9 @@ pub fn report(spec: &kiln_core::seed::SeedSpec, code: &str, at: u64, ctx: Ctx) -
             "algorithm": spec.algorithm().to_string(),
             "period": spec.period(),
         });
+        if let Value::Object(m) = &mut v {
+            m.extend(extra);
+        }
         crate::out::object(v);
     } else {
         println!("{}", kiln_core::text::sentence(&d.sentence()));

@@ -81,6 +81,7 @@ fn source_name(s: SeedSource) -> &'static str {
         SeedSource::Migration { .. } => "migration",
         SeedSource::Typed(Encoding::Base32) => "typed-base32",
         SeedSource::Typed(Encoding::Hex) => "typed-hex",
+        SeedSource::Stored => "stored",
     }
 }
 
@@ -262,6 +263,7 @@ fn print_text(parsed: &SeedInput) {
                 SeedSource::OtpauthLink => "an otpauth:// TOTP link".to_string(),
                 SeedSource::Typed(e) => format!("a typed {e} seed"),
                 SeedSource::Migration { .. } => "an export account".to_string(),
+                SeedSource::Stored => "a stored seed".to_string(),
             };
             println!("This is {what}: {}", spec.display_name());
             print_spec(spec, "  ");

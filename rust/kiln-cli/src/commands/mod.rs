@@ -15,3 +15,4 @@ pub mod qr;
 pub mod readers;
 pub mod sync;
 pub mod verify;
+pub mod verify_journal;

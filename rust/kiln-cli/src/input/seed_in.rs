@@ -53,6 +53,17 @@ pub struct SeedOpts {
     pub digits: Option<u32>,
 }
 
+impl SeedOpts {
+    /// Any of the options was given.
+    pub fn is_set(&self) -> bool {
+        self.encoding.is_some()
+            || self.account.is_some()
+            || self.algorithm.is_some()
+            || self.period.is_some()
+            || self.digits.is_some()
+    }
+}
+
 /// Prints a plain-language error on stderr (and keeps it for the JSON `error`).
 pub fn fail(msg: impl std::fmt::Display) {
     crate::out::error(msg);

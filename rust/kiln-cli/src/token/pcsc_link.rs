@@ -63,6 +63,13 @@ pub enum PcscError {
     },
 }
 
+impl PcscError {
+    /// No token was placed within the wait (`--wait`).
+    pub fn is_no_card(&self) -> bool {
+        matches!(self, Self::NoCard { .. })
+    }
+}
+
 fn other(reader: &str, err: pcsc::Error) -> PcscError {
     match err {
         pcsc::Error::NoService | pcsc::Error::ServiceStopped => PcscError::NoService(err),

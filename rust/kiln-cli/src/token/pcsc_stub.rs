@@ -26,6 +26,13 @@ pub enum PcscError {
     NotBuilt,
 }
 
+impl PcscError {
+    /// No token came within the wait (never in this build).
+    pub fn is_no_card(&self) -> bool {
+        false
+    }
+}
+
 /// How waiting would be shown (kept for the same interface).
 #[derive(Clone, Copy, Debug)]
 pub struct Ui;
@@ -78,7 +85,11 @@ pub struct Presented {
 }
 
 impl Station {
-    pub fn open(_wanted: Option<&str>, _ui: Ui) -> Result<Self, PcscError> {
+    pub fn open(
+        _wanted: Option<&str>,
+        _ui: Ui,
+        _wait: Option<Duration>,
+    ) -> Result<Self, PcscError> {
         Err(PcscError::NotBuilt)
     }
 

@@ -40,6 +40,7 @@ impl Station {
         let s = crate::pcsc_link::Station::open(
             args.reader.as_deref(),
             crate::pcsc_link::Ui::detect(),
+            args.wait.map(std::time::Duration::from_secs),
         )?;
         Ok(Self::Pcsc(s))
     }

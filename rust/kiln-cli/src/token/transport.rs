@@ -6,6 +6,9 @@ use kiln_core::session::{Clock, SystemClock, Transceive};
 use kiln_sim::{Fault, FaultPoint, Reply, SimConfig, SimLink, SimToken, VirtualClock};
 use std::time::Duration;
 
+/// How long a single-token command waits for the token by default, seconds.
+pub const DEFAULT_WAIT_SECS: u64 = 60;
+
 /// Transport options shared by every command that talks to a token.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TransportArgs {
@@ -14,9 +17,10 @@ pub struct TransportArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "sim")]
     pub reader: Option<String>,
 
-    /// How long to wait for the token to be placed on the reader, seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = crate::bounds::wait())]
-    pub wait: u64,
+    /// How long to wait for the token to be placed on the reader, seconds
+    /// [default: 60; kiln batch: each token, no limit unless given].
+    #[arg(long, value_name = "SECONDS", value_parser = crate::bounds::wait())]
+    pub wait: Option<u64>,
 
     /// Talk to a simulated token instead of a reader (virtual time: instant and
     /// deterministic; for trying kiln out and for tests).
@@ -127,6 +131,15 @@ pub enum TransportError {
     Pcsc(#[from] crate::pcsc_link::PcscError),
 }
 
+impl TransportError {
+    /// No token was placed within `--wait`.
+    pub fn is_no_card(&self) -> bool {
+        match self {
+            Self::Pcsc(e) => e.is_no_card(),
+        }
+    }
+}
+
 /// Opens the transport the arguments ask for: waits for the token on a PC/SC
 /// reader (prompting on stderr), or builds the simulated token.
 pub fn open(args: &TransportArgs) -> Result<TokenConnection, TransportError> {
@@ -204,7 +217,7 @@ pub fn open(args: &TransportArgs) -> Result<TokenConnection, TransportError> {
 fn open_pcsc(args: &TransportArgs) -> Result<TokenConnection, TransportError> {
     let p = crate::pcsc_link::open(
         args.reader.as_deref(),
-        Duration::from_secs(args.wait),
+        Duration::from_secs(args.wait.unwrap_or(DEFAULT_WAIT_SECS)),
         crate::pcsc_link::Ui::detect(),
     )?;
     Ok(TokenConnection {

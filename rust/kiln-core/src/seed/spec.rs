@@ -5,7 +5,7 @@
 use super::encoding::{self, Encoding};
 use super::fingerprint::fingerprint;
 use super::{Problem, Warning};
-use crate::params::Algorithm;
+use crate::params::{Algorithm, TokenHmac, TokenSeed, TokenStep};
 use crate::secret::{SecretBytes, SecretString};
 use std::fmt;
 
@@ -25,6 +25,9 @@ pub enum SeedSource {
     Migration { index: usize },
     /// Typed text, read in this encoding.
     Typed(Encoding),
+    /// Raw seed bytes kiln itself kept (a batch journal's record): no text, so
+    /// no encoding to be mistaken about.
+    Stored,
 }
 
 /// The HMAC algorithm a service asks for, including ones no token can do.
@@ -150,6 +153,17 @@ impl SeedSpec {
         }
     }
 
+    /// The spec of a seed as a token holds it: raw bytes with the token's HMAC
+    /// and time step, 6 digits (these tokens show no other length). For checking
+    /// a token against a seed kiln kept, e.g. a batch journal's record.
+    pub fn for_token(seed: &TokenSeed, hmac: TokenHmac, step: TokenStep) -> Self {
+        let mut spec = Self::new(SecretBytes::from_slice(seed.expose()), SeedSource::Stored);
+        spec.algorithm = AlgorithmSpec::Known(hmac.algorithm());
+        spec.period = step.seconds();
+        spec.digits = DEFAULT_DIGITS;
+        spec
+    }
+
     /// Replaces what the service asks for (e.g. the user knows better than a
     /// typed seed's defaults); `None` keeps a value. Read problems about a
     /// replaced parameter are dropped; the "assumed defaults" warning only when
@@ -188,7 +202,7 @@ impl SeedSpec {
         let current = match self.source {
             SeedSource::OtpauthLink => Encoding::Base32,
             SeedSource::Typed(e) => e,
-            SeedSource::Migration { .. } => return None,
+            SeedSource::Migration { .. } | SeedSource::Stored => return None,
         };
         let other = current.other();
         let bytes = encoding::decode(text.expose(), other).ok()?.bytes;
@@ -200,7 +214,7 @@ impl SeedSpec {
         match self.source {
             SeedSource::OtpauthLink => Some(Encoding::Base32),
             SeedSource::Typed(e) => Some(e),
-            SeedSource::Migration { .. } => None,
+            SeedSource::Migration { .. } | SeedSource::Stored => None,
         }
     }
 }
@@ -235,6 +249,18 @@ mod tests {
         assert!(!typed.warnings().contains(&Warning::AssumedDefaults));
         assert_eq!(spec.algorithm(), &AlgorithmSpec::Known(Algorithm::Sha256));
         assert_eq!(spec.period(), 60);
+    }
+
+    #[test]
+    fn a_token_spec_carries_the_tokens_settings_and_no_text() {
+        let seed = TokenSeed::new(SecretBytes::from_slice(b"12345678901234567890")).unwrap();
+        let spec = SeedSpec::for_token(&seed, TokenHmac::Sha256, TokenStep::Secs60);
+        assert_eq!(spec.secret().expose(), b"12345678901234567890");
+        assert_eq!(spec.algorithm(), &AlgorithmSpec::Known(Algorithm::Sha256));
+        assert_eq!((spec.period(), spec.digits()), (60, 6));
+        assert_eq!(spec.source(), SeedSource::Stored);
+        assert!(spec.encoding().is_none() && spec.alternate_reading().is_none());
+        assert!(spec.problems().is_empty());
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub(super) fn read(text: &str, encoding: Option<Encoding>) -> Result<Reading, Se
         SeedInput::Totp(spec) => {
             let own = match spec.source() {
                 SeedSource::Typed(e) => e,
-                SeedSource::OtpauthLink | SeedSource::Migration { .. } => {
+                SeedSource::OtpauthLink | SeedSource::Migration { .. } | SeedSource::Stored => {
                     return Err(SecretProblem::Link)
                 }
             };

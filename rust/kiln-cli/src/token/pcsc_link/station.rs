@@ -1,6 +1,7 @@
 //! One reader used for a whole batch (`kiln batch`): tokens laid on it one
 //! after another. Waits with `SCardGetStatusChange` (no polling of the card),
-//! without a deadline: the admin ends the batch (Ctrl-C, `--count`).
+//! without a deadline unless `--wait` gives one: the admin ends the batch
+//! (Ctrl-C, `--count`).
 
 use super::{other, present, wait_for, Inner, PcscError, PcscLink, Ui};
 use std::cell::RefCell;
@@ -23,7 +24,8 @@ pub struct Presented {
 
 impl Station {
     /// Chooses the reader (as every command does) without waiting for a card.
-    pub fn open(wanted: Option<&str>, ui: Ui) -> Result<Self, PcscError> {
+    /// `wait`: the longest wait for each token to be placed (`None`: no limit).
+    pub fn open(wanted: Option<&str>, ui: Ui, wait: Option<Duration>) -> Result<Self, PcscError> {
         let ctx = super::establish()?;
         let names = super::reader_names(&ctx)?;
         let readers = super::snapshot(&ctx, &names)?;
@@ -37,8 +39,8 @@ impl Station {
             reader,
             card: None,
             connected_events: None,
-            // No deadline: a batch waits for the admin.
-            wait: Duration::MAX,
+            // By default no deadline: a batch waits for the admin.
+            wait: wait.unwrap_or(Duration::MAX),
             ui,
         };
         Ok(Self {
@@ -77,7 +79,8 @@ impl Station {
         let gone = wait_for(
             &inner.ctx,
             &inner.reader,
-            inner.wait,
+            // A token left on the reader is waited for until it is lifted (or Ctrl-C).
+            Duration::MAX,
             inner.ui,
             message,
             |st, count| !present(st) || since.is_some_and(|c| c != count),
