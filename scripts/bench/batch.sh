@@ -2,7 +2,8 @@
 # Batch benchmark through pcscd + vpcd: kiln's time per token in `kiln batch` (from the
 # connection to the token to "ready for the next token": identification, journal append
 # made durable, burn with the clock measurement, confirming read), each command held
-# RTT_MS by the simulated reader, with and without the journal's fsync.
+# RTT_MS by the simulated reader, with and without the journal's fsync, for both
+# --confirm modes (quick, the default, and precise).
 # Usage: scripts/bench/batch.sh [TOKENS] [RTT_MS]   (default 20 tokens, 20 ms)
 # Prints the Markdown table for BENCHMARKS.md. BENCH_DIR: where the journals go
 # (default: the temporary directory; fsync costs depend on its file system).

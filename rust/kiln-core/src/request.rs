@@ -128,6 +128,7 @@ pub fn burn_request(
         unknown_model: choices.unknown_model.clone(),
         reference: choices.reference,
         sync_clock: choices.sync_clock,
+        confirm: crate::session::Confirm::Precise,
     };
     Ok(PreparedBurn { spec, request })
 }

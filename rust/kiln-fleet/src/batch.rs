@@ -31,8 +31,8 @@ use kiln_core::clock::Reference;
 use kiln_core::params::{DisplayTimeout, TokenConfig, TokenHmac, TokenSeed, TokenStep};
 use kiln_core::proto::{Model, UnknownModelPolicy};
 use kiln_core::session::{
-    run_burn_action, run_session_with, BurnRequest, Clock, Failure, Measure, Observer, Outcome,
-    ReadSession, Resume, Transceive,
+    run_burn_action, run_session_with, BurnRequest, Clock, Confirm, Failure, Measure, Observer,
+    Outcome, ReadSession, Resume, Transceive,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,6 +57,11 @@ pub struct BatchSettings {
     pub display_timeout: DisplayTimeout,
     /// Set each token's clock to the reference (else keep its own time).
     pub sync_clock: bool,
+    /// How each token's written clock is confirmed: [`Confirm::Quick`] checks it
+    /// to the second without waiting for the token's next one (about a second
+    /// less per token); [`Confirm::Precise`] measures the residual to about a
+    /// round trip.
+    pub confirm: Confirm,
     pub reference: Reference,
     pub seeds: SeedSource,
     /// Burn a token the journal already holds as burned (a new seed; both
@@ -346,6 +351,7 @@ impl Batch {
             unknown_model: UnknownModelPolicy::ReadOnly,
             reference: self.settings.reference,
             sync_clock: self.settings.sync_clock,
+            confirm: self.settings.confirm,
         };
         // Only this serial: the token identified above.
         let only_this = Resume::for_serial(kiln_core::proto::Serial::from(serial.as_str()));
@@ -361,7 +367,12 @@ impl Batch {
         match action.outcome {
             Outcome::Burned(r) => {
                 let drift_before_ms = r.before.drift().midpoint_us() as f64 / 1000.0;
-                let residual_ms = r.residual.map(|x| x.estimate.midpoint_us() as f64 / 1000.0);
+                // A quick confirmation knows the residual only to about ±0.5 s:
+                // no number is recorded for it (the clock was checked to the second).
+                let residual_ms = r
+                    .residual
+                    .filter(|_| self.settings.confirm == Confirm::Precise)
+                    .map(|x| x.estimate.midpoint_us() as f64 / 1000.0);
                 self.journal.append_burned(
                     &serial,
                     record.seq,

@@ -41,6 +41,8 @@ fn batch(dir: &Path, enc: &Encryptor, dec: &Decryptor) -> Batch {
         step: TokenStep::try_from(30u64).unwrap(),
         display_timeout: DisplayTimeout::try_from(30u32).unwrap(),
         sync_clock: true,
+        // Precise: the most exchanges to cut (the confirmation's polls).
+        confirm: kiln_core::session::Confirm::Precise,
         reference: Reference::trusted(ReferenceSource::Simulator),
         seeds: SeedSource::Generate(SeedLength::default_for(TokenHmac::Sha1)),
         reburn: false,

@@ -52,6 +52,7 @@ fn session(kind: Kind) -> Box<dyn Session> {
                 unknown_model: UnknownModelPolicy::ReadOnly,
                 reference: SIM_REF,
                 sync_clock: true,
+                confirm: kiln_core::session::Confirm::Precise,
             }))
         }
     }

@@ -176,6 +176,7 @@ fn burn_request() -> BurnRequest {
         unknown_model: UnknownModelPolicy::ReadOnly,
         reference: SIM_REF,
         sync_clock: true,
+        confirm: kiln_core::session::Confirm::Precise,
     }
 }
 

@@ -130,6 +130,52 @@ fn burn_restricted_full_flow() {
     assert!(r.expected_codes.iter().any(|e| e.code == shown));
 }
 
+/// `Confirm::Quick`: one closing GET INFO, no poll for the token's next
+/// second; the set is as precise as ever and the check brackets it to the second.
+#[test]
+fn quick_confirmation_reads_once_and_still_brackets_the_clock() {
+    let key = b"12345678901234567890";
+    let mut took = Vec::new();
+    for confirm in [Confirm::Precise, Confirm::Quick] {
+        let (mut l, mut c) = link(serial_cfg(P2));
+        let mut req = request(key, sha256_60());
+        req.confirm = confirm;
+        let mut s = BurnSession::new(req);
+        let mut seen = Vec::new();
+        let out = run_session_observed(&mut s, &mut l, &mut c, &mut |e| seen.push(e.command));
+        let Outcome::Burned(r) = out else {
+            panic!("{confirm:?}: {out:?}")
+        };
+        let after_seed = seen.iter().position(|c| *c == "WRITE SEED").unwrap() + 1;
+        let closing = seen.len() - after_seed;
+        let now = c_now(&c);
+        let truth = l.card().token_micros_at(now) - now;
+        let residual = r.residual.unwrap();
+        assert!(
+            residual.estimate.contains(truth),
+            "{confirm:?}: {residual:?} vs {truth}"
+        );
+        assert!(
+            truth.abs() <= 1_000,
+            "{confirm:?}: the set itself is precise ({truth} µs)"
+        );
+        match confirm {
+            Confirm::Quick => {
+                assert_eq!(closing, 1, "{seen:?}");
+                assert!(residual.uncertainty_ms() <= 600.0, "{residual:?}");
+            }
+            Confirm::Precise => {
+                assert!(closing >= 2, "{seen:?}");
+                assert!(residual.uncertainty_ms() <= 30.0, "{residual:?}");
+            }
+        }
+        took.push(now - r.config_sent_at);
+    }
+    // Same world, same set instant: the quick check ends the session sooner
+    // (the precise one waits for the token's next second, ~1 s after the set).
+    assert!(took[1] + 500_000 < took[0], "{took:?}");
+}
+
 fn c_now(c: &kiln_sim::VirtualClock) -> i64 {
     use kiln_core::session::Clock;
     c.now()

@@ -9,7 +9,7 @@ use crate::show::refuse;
 use crate::station::Station;
 use crate::transport::TransportArgs;
 use kiln_core::params::{DisplayTimeout, TokenHmac, TokenStep};
-use kiln_core::session::{Exchange, Failure};
+use kiln_core::session::{Confirm, Exchange, Failure};
 use kiln_fleet::audit::Operator;
 use kiln_fleet::{
     Batch, BatchSettings, Decryptor, Encryptor, Journal, SeedFile, SeedFileOptions, SeedLength,
@@ -102,6 +102,12 @@ pub struct Args {
     /// Keep each token's clock instead of setting it to this computer's time.
     #[arg(long)]
     no_sync: bool,
+
+    /// How each token's new clock is checked: quick (the closing read proves it
+    /// to the second, about a second faster per token) or precise (the residual
+    /// to a few milliseconds, waiting for the token's next second).
+    #[arg(long, value_name = "HOW", value_parser = ["quick", "precise"], default_value = "quick")]
+    confirm: String,
 
     /// Burn again a token this journal holds as burned (a new seed; both records kept).
     #[arg(long)]
@@ -229,6 +235,11 @@ fn settle(args: &Args) -> Result<(BatchSettings, Encryptor, Option<Decryptor>), 
         step,
         display_timeout,
         sync_clock: !args.no_sync,
+        confirm: if args.confirm == "precise" {
+            Confirm::Precise
+        } else {
+            Confirm::Quick
+        },
         reference: crate::reference::reference(&args.transport, &args.clock),
         seeds,
         reburn: args.reburn,

@@ -191,8 +191,13 @@ pub fn turn(n: u32, t: &Turn, batch: &Batch, took: std::time::Duration, ctx: cra
     if let Some(d) = drift {
         line.push_str(&format!("  drift {d:+.1} ms"));
     }
-    if let Some(r) = residual {
-        line.push_str(&format!(" → {r:+.1} ms"));
+    match residual {
+        Some(r) => line.push_str(&format!(" → {r:+.1} ms")),
+        // Burned with a quick confirmation: the set clock was checked to the second.
+        None if drift.is_some() && detail.is_none() && batch.settings().sync_clock => {
+            line.push_str(" → set (checked to the second)");
+        }
+        None => {}
     }
     if let Some(d) = detail {
         line.push_str(&format!(": {d}"));

@@ -48,7 +48,8 @@ pub use event::Event;
 pub use next::NextStep;
 pub use outcome::*;
 pub use timing::{
-    session_latency, ConfigTimer, ConfigWrite, Measure, PlannedSet, SendAt, SendNow, Timing,
+    session_latency, ConfigTimer, ConfigWrite, Confirm, Measure, PlannedSet, SendAt, SendNow,
+    Timing,
 };
 
 use crate::clock::{AdviceConfig, Reference};
@@ -129,6 +130,7 @@ impl ReadSession {
                 advice: AdviceConfig::default(),
                 measure: Some(measure),
                 sync_clock: true,
+                confirm: Confirm::Precise,
             },
         ))
     }
@@ -152,6 +154,9 @@ pub struct BurnRequest {
     /// measured time back (precise measurement, kept to within its uncertainty,
     /// about ± one round trip).
     pub sync_clock: bool,
+    /// How the written clock is confirmed (default: precisely, at the token's
+    /// next second; [`Confirm::Quick`] saves about a second per token).
+    pub confirm: Confirm,
 }
 
 /// GET INFO (+ refinement polls) → policy checks → GET CHALLENGE → EXTERNAL
@@ -178,6 +183,7 @@ impl BurnSession {
             unknown_model,
             reference,
             sync_clock,
+            confirm,
         } = request;
         Self(Engine::new(
             Job::Burn {
@@ -191,6 +197,7 @@ impl BurnSession {
                 advice: AdviceConfig::default(),
                 measure: None,
                 sync_clock,
+                confirm,
             },
         ))
     }
@@ -252,6 +259,7 @@ impl SyncSession {
                 advice: AdviceConfig::default(),
                 measure: None,
                 sync_clock: true,
+                confirm: Confirm::Precise,
             },
         ))
     }

@@ -27,6 +27,21 @@ pub enum Measure {
     Single,
 }
 
+/// How a burn confirms the clock it has written (the closing GET INFO).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Confirm {
+    /// Locate the token's next second boundary: up to 6 more GET INFO within
+    /// 1.2 s, so that the residual is known to about ± one round trip. Costs
+    /// about a second: the boundary is that far from the set.
+    #[default]
+    Precise,
+    /// The closing GET INFO only: proves the token runs from the time written
+    /// (to within its one-second resolution) without waiting for its next
+    /// second, so the residual is known to about ±0.5 s. The set itself is as
+    /// precise as with [`Confirm::Precise`]; only its check is coarser.
+    Quick,
+}
+
 /// Send and receive instants of one completed exchange of this session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timing {

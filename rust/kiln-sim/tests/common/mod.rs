@@ -30,6 +30,7 @@ pub fn request(bytes: &[u8], config: TokenConfig) -> BurnRequest {
         unknown_model: UnknownModelPolicy::ReadOnly,
         reference: SIM_REF,
         sync_clock: true,
+        confirm: kiln_core::session::Confirm::Precise,
     }
 }
 

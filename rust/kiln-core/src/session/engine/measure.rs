@@ -7,7 +7,7 @@ use crate::proto::response::parse_info;
 use crate::proto::{Model, Serial};
 use crate::session::event::Event;
 use crate::session::outcome::{SessionError, TokenReading};
-use crate::session::timing::{session_latency, Measure};
+use crate::session::timing::{session_latency, Confirm, Measure};
 use crate::time::{UnixMicros, MICROS_PER_SEC};
 
 /// Tolerance of the confirming read beyond its own uncertainty.
@@ -241,8 +241,17 @@ impl Engine {
             return self.finish_confirm(c);
         };
         let hint = c.written.hint;
+        let config = match self.clock.confirm {
+            Confirm::Precise => MeterConfig::confirm(),
+            // The reading itself, no refinement poll: the token's next second
+            // (what a poll would look for) is about a second away.
+            Confirm::Quick => MeterConfig {
+                max_polls: 0,
+                ..MeterConfig::confirm()
+            },
+        };
         let meter = c.meter.get_or_insert_with(|| {
-            let m = DriftMeter::new(MeterConfig::confirm());
+            let m = DriftMeter::new(config);
             match hint {
                 Some(h) => m.with_hint(h),
                 None => m,

@@ -23,7 +23,7 @@ use super::event::Event;
 use super::outcome::{
     GarbledDetail, LinkError, Outcome, Resume, SessionError, Step, TokenReading, TokenState,
 };
-use super::timing::{ConfigTimer, Measure, PlannedSet, Timing};
+use super::timing::{ConfigTimer, Confirm, Measure, PlannedSet, Timing};
 use super::Action;
 use crate::clock::{AdviceConfig, DriftEstimate, DriftMeter, Reference};
 use crate::params::{TokenConfig, TokenSeed};
@@ -46,6 +46,8 @@ pub(crate) struct ClockSetup {
     pub measure: Option<Measure>,
     /// Set the token clock to the reference (else write the token's own time back).
     pub sync_clock: bool,
+    /// How the written clock is confirmed.
+    pub confirm: Confirm,
 }
 
 /// What the session was asked to do, as given (before the token is known).

@@ -102,6 +102,7 @@ fn request(resume: Option<&str>) -> (BurnRequest, Option<Resume>) {
             unknown_model: UnknownModelPolicy::ReadOnly,
             reference: REF,
             sync_clock: true,
+            confirm: crate::session::Confirm::Precise,
         },
         resume.map(|s| Resume::for_serial(s.into())),
     )
@@ -188,6 +189,38 @@ fn a_burn_says_what_happened_in_order_and_each_command_carries_its_step() {
         .iter()
         .any(|c| (c.from_unix..c.until_unix).contains(&r.codes_at)));
     assert!(matches!(events.last(), Some(Event::Confirmed { .. })));
+}
+
+/// A quick confirmation reads once after the writes, and a token whose clock
+/// did not take the time written (5 s off at that read) is still not confirmed.
+#[test]
+fn a_quick_confirmation_reads_once_and_refuses_a_clock_that_did_not_take() {
+    let quick = || {
+        let (mut req, _) = request(None);
+        req.confirm = crate::session::Confirm::Quick;
+        BurnSession::new(req)
+    };
+    let mut card = Card::new(RESTRICTED);
+    let (out, _) = drive(&mut quick(), &mut card);
+    assert!(matches!(out, Outcome::Burned(_)), "{out:?}");
+    assert_eq!(card.sent.len(), 6, "{:?}", card.sent);
+
+    // The closing GET INFO (the 6th command) shows a clock 5 s ahead.
+    let mut card = Card::new(RESTRICTED);
+    let mut off = card.respond(&[0x80, 0x41], START + 5 * MICROS_PER_SEC + 200_000);
+    let (out, _) = {
+        // The drive's virtual time at that read is well within 5 s of START.
+        card.answer = Some((5, std::mem::take(&mut off)));
+        drive(&mut quick(), &mut card)
+    };
+    let Outcome::Failed(f) = out else {
+        panic!("{out:?}")
+    };
+    assert!(
+        matches!(f.error, SessionError::ClockNotConfirmed { .. }),
+        "{:?}",
+        f.error
+    );
 }
 
 #[test]
