@@ -63,8 +63,8 @@ stage "cargo test (workspace)"
 cargo test --workspace --locked
 
 stage "refusal and fault matrix: sizes and results (core sessions, then the kiln binary)"
-cargo test --locked -q -p kiln-sim --test refusals -- --nocapture --test-threads=1
-cargo test --locked -q -p kiln-cli --test cli_refusals -- --nocapture --test-threads=1
+# --workspace: the same features as the stage before, so nothing is rebuilt.
+cargo test --workspace --locked -q --test refusals --test cli_refusals -- --nocapture --test-threads=1
 
 
 if ! skip fresh-machine; then
