@@ -16,10 +16,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --locked -p kiln-cli -p kiln-sim --bins
+# The workspace's test build (kiln and kiln-sim included) with the workspace's features:
+# after scripts/test.sh's cargo test stage nothing is rebuilt (a -p build would re-resolve
+# features and rebuild dozens of crates).
+cargo test --workspace --locked --no-run -q
 if ! scripts/pcsc-env.sh status >/dev/null 2>&1; then
   KILN_PCSCD_AUTO_EXIT=0 scripts/pcsc-env.sh start
   STARTED=1
 fi
 # One at a time: the tests share the two virtual readers.
-cargo test --locked -p kiln-cli --test pcsc_e2e --test pcsc_safety --test pcsc_box --test pcsc_batch --test pcsc_batch_kill -- --ignored --test-threads=1
+cargo test --workspace --locked --test pcsc_e2e --test pcsc_safety --test pcsc_box --test pcsc_batch --test pcsc_batch_kill -- --ignored --test-threads=1

@@ -31,4 +31,4 @@ for _ in $(seq 1 50); do
   kill -0 "$XVFB_PID" 2>/dev/null || { echo "qr-screen-e2e: Xvfb exited" >&2; exit 1; }
   sleep 0.1
 done
-KILN_TEST_DISPLAY=":$DISPLAY_NUM" cargo test --locked -p kiln-cli --test qr_screen -- --ignored
+KILN_TEST_DISPLAY=":$DISPLAY_NUM" cargo test --workspace --locked --test qr_screen -- --ignored
