@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # `kiln burn --qr-screen` under a virtual X display: starts Xvfb with two screens on a free
 # display number, runs rust/kiln-cli/tests/qr_screen.rs (which draws a QR code on one root
-# window, then the other, and runs kiln; its Wine test is left to scripts/windows-check.sh),
-# and stops Xvfb. Skips (exit 0, with a note) when Xvfb is not installed
-# (scripts/setup.sh installs it). Run by scripts/test.sh (stage "qr-screen").
+# window, then the other, and runs kiln), and stops Xvfb. Skips (exit 0, with a note) when
+# Xvfb is not installed (scripts/setup.sh installs it). Run by scripts/test.sh (stage "qr-screen").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,4 +31,4 @@ for _ in $(seq 1 50); do
   kill -0 "$XVFB_PID" 2>/dev/null || { echo "qr-screen-e2e: Xvfb exited" >&2; exit 1; }
   sleep 0.1
 done
-KILN_TEST_DISPLAY=":$DISPLAY_NUM" cargo test --locked -p kiln-cli --test qr_screen -- --ignored --skip wine_
+KILN_TEST_DISPLAY=":$DISPLAY_NUM" cargo test --locked -p kiln-cli --test qr_screen -- --ignored

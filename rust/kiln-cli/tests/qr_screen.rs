@@ -3,11 +3,9 @@
 //! it and burns that seed onto the simulated token. They need an X server in
 //! `KILN_TEST_DISPLAY`, so they are `#[ignore]`d:
 //!
-//! - `scripts/qr-screen-e2e.sh` runs the Linux kiln against an Xvfb with two
-//!   screens (the code on each in turn), skipping the Wine test;
-//! - `scripts/windows-check.sh` runs only the Wine test: `kiln.exe` under Wine,
-//!   on an Xvfb with two monitors (Xinerama), through the command in
-//!   `KILN_TEST_WINE_KILN` (a script that runs `wine kiln.exe "$@"`).
+//! `scripts/qr-screen-e2e.sh` runs them against an Xvfb with two screens (the
+//! code on each in turn). The Windows capture is checked under Wine by
+//! `scripts/windows-check.sh`.
 #![cfg(all(unix, not(target_os = "macos")))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -200,26 +198,6 @@ fn qr_screen_finds_the_code_on_the_second_x_screen() {
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no QR code found in the screen"), "{err}");
-}
-
-/// kiln.exe under Wine reads the X display through Wine's GDI (one Windows
-/// monitor per Xinerama screen). The code is drawn on the second monitor.
-#[test]
-#[ignore = "needs Wine, kiln.exe and an X server: run scripts/windows-check.sh"]
-fn wine_kiln_exe_finds_the_code_on_the_second_monitor() {
-    let display = test_display();
-    let wine_kiln = std::env::var("KILN_TEST_WINE_KILN").expect("set KILN_TEST_WINE_KILN");
-    let second_x: i16 = std::env::var("KILN_TEST_SECOND_MONITOR_X")
-        .expect("set KILN_TEST_SECOND_MONITOR_X (where the second monitor starts)")
-        .parse()
-        .unwrap();
-    let _one = DRAWING.lock().unwrap_or_else(|e| e.into_inner());
-    let drawn = draw_qr(&display, second_x + 40, 30);
-    let out = burn_from_screen(&wine_kiln, &display);
-    drop(drawn);
-    assert_burned_the_drawn_code(&out);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("read the QR code on display 2 of 2"), "{err}");
 }
 
 #[test]
