@@ -3,7 +3,8 @@
 #
 #   1. cargo clippy -p kiln-cli for x86_64-pc-windows-gnu, warnings are errors;
 #   2. cross-builds kiln.exe (default features: PC/SC through Windows' WinSCard.dll);
-#   3. runs it under Wine, headless, and checks its output and exit codes.
+#   3. runs it under Wine, headless, and checks its output and exit codes;
+#   4. when Xvfb is installed: `--qr-screen` reading a QR code shown on Wine's desktop.
 #
 # Needs the Rust target x86_64-pc-windows-gnu, mingw-w64's gcc (linker) and Wine 64-bit
 # (scripts/setup.sh installs them when it can). When one is missing this prints
