@@ -1,8 +1,7 @@
 //! `kiln burn --qr-screen` under Xvfb: the tests draw a QR code (an otpauth
 //! link) onto a root window of a virtual X display and check that kiln finds
-//! it and burns that seed onto the simulated token. They need an X server in
-//! `KILN_TEST_DISPLAY`, so they are `#[ignore]`d:
-//!
+//! it and burns that seed onto the simulated token. Those that need an X server
+//! in `KILN_TEST_DISPLAY` are `#[ignore]`d:
 //! `scripts/qr-screen-e2e.sh` runs them against an Xvfb with two screens (the
 //! code on each in turn). The Windows capture is checked under Wine by
 //! `scripts/windows-check.sh`.
@@ -211,4 +210,53 @@ fn qr_screen_without_a_display_says_what_to_do() {
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--qr-file"), "{err}");
+}
+
+/// A Wayland session with no X server kiln can open: refused with what to do.
+/// Needs no X server (the display named does not exist).
+#[test]
+fn qr_screen_on_wayland_without_x11_says_what_to_do() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["burn", "--sim", "--qr-screen"])
+        .env("DISPLAY", ":9999")
+        .env("WAYLAND_DISPLAY", "wayland-0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("this is a Wayland session"), "{err}");
+    assert!(err.contains("--qr-file PATH"), "{err}");
+    assert!(err.contains("otpauth://"), "{err}");
+    // The same without Wayland is the plain X11 refusal.
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["burn", "--sim", "--qr-screen"])
+        .env("DISPLAY", ":9999")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("XDG_SESSION_TYPE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("Wayland"), "{err}");
+    assert!(err.contains("cannot open the X11 display"), "{err}");
+}
+
+/// Under XWayland an empty capture may mean the code is in a Wayland window:
+/// "no QR code found" says so.
+#[test]
+#[ignore = "needs an X server in KILN_TEST_DISPLAY: run scripts/qr-screen-e2e.sh"]
+fn qr_screen_finding_nothing_under_xwayland_says_why() {
+    let display = test_display();
+    let _one = DRAWING.lock().unwrap_or_else(|e| e.into_inner());
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["burn", "--sim", "--qr-screen"])
+        .env("DISPLAY", &display)
+        .env("WAYLAND_DISPLAY", "wayland-0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no QR code found in the screen; on Wayland"),
+        "{err}"
+    );
 }
