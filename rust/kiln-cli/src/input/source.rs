@@ -62,7 +62,7 @@ impl SourceArgs {
                 crate::screen::empty_capture_hint(),
             )?;
             if let Some(note) = seen_on_note(&found.seen_on, found.screens) {
-                eprintln!("kiln: {note}");
+                eprintln!("kiln: note: {note}");
             }
             return Ok(seed);
         }
