@@ -3,7 +3,8 @@
 #
 #   1. cargo clippy -p kiln-cli for x86_64-pc-windows-gnu, warnings are errors;
 #   2. cross-builds kiln.exe (default features: PC/SC through Windows' WinSCard.dll);
-#   3. runs it under Wine, headless, and checks its output and exit codes.
+#   3. runs it under Wine, headless, and checks its output and exit codes;
+#   4. when Xvfb is installed: `--qr-screen` reading a QR code shown on Wine's desktop.
 #
 # Needs the Rust target x86_64-pc-windows-gnu, mingw-w64's gcc (linker) and Wine 64-bit
 # (scripts/setup.sh installs them when it can). When one is missing this prints
@@ -83,7 +84,12 @@ export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEARCH=win64
 export WINEDLLOVERRIDES="mscoree=;mshtml=;winemenubuilder.exe="
 unset DISPLAY WAYLAND_DISPLAY
 stop_wine() { [[ -n $wineserver ]] && "$wineserver" -k >/dev/null 2>&1 || true; }
-trap stop_wine EXIT
+xvfb_pid=""
+cleanup() {
+  stop_wine
+  if [[ -n $xvfb_pid ]]; then kill "$xvfb_pid" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
 echo "--> creating a throwaway Wine prefix ($WINEPREFIX)"
 timeout 180 "$wine" wineboot --init >"$work/wineboot.log" 2>&1 || {
   echo "wineboot failed:" >&2
@@ -252,7 +258,50 @@ kiln - burn --sim --no-such-option
 expect_exit 2
 kiln - burn --sim --qr-screen
 expect_exit 3
-expect_in stderr 'save a screenshot and use --qr-file' "--qr-screen: not available here, use --qr-file"
+expect_in stderr 'use --qr-file' "--qr-screen without a display: exit 3, use --qr-file"
+
+title "--qr-screen under Wine: GDI capture of Wine's desktop on Xvfb, the QR code as its wallpaper"
+# Measured with Debian's Wine 8: with Wine's windows on the X root (the default), a GDI
+# capture of the screen is all black (Wine does not read back the X root); in a Wine
+# virtual desktop it returns what Wine drew there. So the check runs kiln.exe in a virtual
+# desktop whose wallpaper is the QR code (a BMP made from tests/data/screen-qr.txt).
+# Wine 8's virtual desktop is one monitor: several monitors cannot be checked here.
+if command -v Xvfb >/dev/null; then
+  python3 scripts/wine/qr_bmp.py "$data/screen-qr.txt" "$work/bin/screen-qr.bmp"
+  for n in $(seq 60 76); do
+    if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then xdisplay=$n; break; fi
+  done
+  if [[ -z ${xdisplay:-} ]]; then
+    failed+=("no free X display number for the --qr-screen check")
+    echo "   FAIL  no free X display number"
+  else
+    Xvfb ":$xdisplay" -screen 0 1024x768x24 -nolisten tcp -noreset >"$work/xvfb.log" 2>&1 &
+    xvfb_pid=$!
+    for _ in $(seq 1 50); do [[ -e /tmp/.X11-unix/X$xdisplay ]] && break; sleep 0.1; done
+    export DISPLAY=":$xdisplay"
+    "$wine" reg add 'HKCU\Software\Wine\Explorer' /v Desktop /d Default /f >/dev/null 2>&1
+    "$wine" reg add 'HKCU\Software\Wine\Explorer\Desktops' /v Default /d 800x600 /f >/dev/null 2>&1
+    bmp=$("$wine" winepath -w "$work/bin/screen-qr.bmp" 2>/dev/null | tr -d '\r')
+    "$wine" reg add 'HKCU\Control Panel\Desktop' /v Wallpaper /d "$bmp" /f >/dev/null 2>&1
+    stop_wine # the desktop reads its settings when it starts
+    kiln - --json burn --sim --qr-screen
+    expect_exit 0
+    expect_json 'v["ok"] is True and v["account"] == "Kiln Test (screen@example.com)" and v["algorithm"] == "SHA256"' "burned the seed of the QR code on Wine's screen"
+    expect_not "KRSXG5CTMVSWIU3DOJSWK3QKRSXG5CTM" "the seed is printed nowhere"
+    "$wine" reg delete 'HKCU\Control Panel\Desktop' /v Wallpaper /f >/dev/null 2>&1
+    stop_wine
+    kiln - burn --sim --qr-screen
+    expect_exit 3
+    expect_in stderr '^kiln: no QR code found in the screen' "no wallpaper: \"no QR code found in the screen\""
+    "$wine" reg delete 'HKCU\Software\Wine\Explorer' /v Desktop /f >/dev/null 2>&1
+    stop_wine
+    unset DISPLAY
+    kill "$xvfb_pid" 2>/dev/null || true
+    wait "$xvfb_pid" 2>/dev/null || true
+  fi
+else
+  echo "   note  Xvfb is not installed (apt-get install xvfb): --qr-screen under Wine not checked"
+fi
 
 title "PC/SC under Wine (stub WinSCard): kiln readers refuses cleanly"
 kiln - readers

@@ -3,7 +3,7 @@
 //! rest.
 
 use kiln_qr::{Frame, Hint, Sighting};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// What the decoder made of an image or the screens.
 pub struct Found {
@@ -11,17 +11,42 @@ pub struct Found {
     pub payloads: Vec<String>,
     /// When nothing decoded: a QR code that is visible but could not be read.
     pub unreadable: Option<Sighting>,
+    /// Screen capture only: the screens or monitors whose image holds a decoded
+    /// code ("display 2 of 2"), out of how many were captured.
+    pub seen_on: Vec<String>,
+    pub screens: usize,
 }
 
 impl Found {
-    fn add(&mut self, frame: Frame) {
+    fn new() -> Found {
+        Found {
+            payloads: Vec::new(),
+            unreadable: None,
+            seen_on: Vec::new(),
+            screens: 0,
+        }
+    }
+
+    /// Adds what one image yielded; true when it decoded something.
+    fn add(&mut self, frame: Frame) -> bool {
         match frame {
-            Frame::Decoded(p) => self.payloads.extend(p),
+            Frame::Decoded(p) => {
+                // The same code on two monitors (mirrored displays) is one code.
+                for mut text in p {
+                    if self.payloads.contains(&text) {
+                        text.zeroize();
+                    } else {
+                        self.payloads.push(text);
+                    }
+                }
+                return true;
+            }
             Frame::Unreadable(s) => {
                 self.unreadable.get_or_insert(s);
             }
             Frame::Empty => {}
         }
+        false
     }
 }
 
@@ -75,39 +100,38 @@ fn read_image_capped(
     }
 }
 
-/// An 8-bit luma plane, scanned with the file budget, then wiped.
-fn scan_plane(mut luma: Vec<u8>, width: u32, height: u32, found: &mut Found) -> Result<(), String> {
-    let r = kiln_qr::scan_luma(&luma, width, height, width, Some(kiln_qr::FILE_BUDGET));
-    // The pixels may show the secret.
-    luma.zeroize();
-    found.add(r.map_err(|e| e.to_string())?);
-    Ok(())
+/// An 8-bit luma plane (which may show the secret: the caller's buffer is
+/// zeroizing), scanned with the file budget; true when something decoded.
+fn scan_plane(luma: &[u8], width: u32, height: u32, found: &mut Found) -> Result<bool, String> {
+    let r = kiln_qr::scan_luma(luma, width, height, width, Some(kiln_qr::FILE_BUDGET));
+    Ok(found.add(r.map_err(|e| e.to_string())?))
 }
 
 /// The QR codes in an image file's bytes (PNG, JPEG, WebP).
 pub fn decode_file(bytes: &[u8]) -> Result<Found, String> {
     let luma = kiln_qr::load_luma(bytes).map_err(|e| e.to_string())?;
+    let (width, height) = (luma.width, luma.height);
+    // The pixels may show the secret.
+    let data = Zeroizing::new(luma.data);
     let (w, h) = (
-        u32::try_from(luma.width).map_err(|e| e.to_string())?,
-        u32::try_from(luma.height).map_err(|e| e.to_string())?,
+        u32::try_from(width).map_err(|e| e.to_string())?,
+        u32::try_from(height).map_err(|e| e.to_string())?,
     );
-    let mut found = Found {
-        payloads: Vec::new(),
-        unreadable: None,
-    };
-    scan_plane(luma.data, w, h, &mut found)?;
+    let mut found = Found::new();
+    scan_plane(&data, w, h, &mut found)?;
     Ok(found)
 }
 
-/// The QR codes on every screen (X11).
+/// The QR codes on every screen or monitor.
 pub fn decode_screens() -> Result<Found, String> {
-    let captures = crate::screen::capture_all().map_err(|e| e.to_string())?;
-    let mut found = Found {
-        payloads: Vec::new(),
-        unreadable: None,
-    };
-    for c in captures {
-        scan_plane(c.luma, c.width, c.height, &mut found)?;
+    let mut captures = crate::screen::capture_all().map_err(|e| e.to_string())?;
+    let mut found = Found::new();
+    found.screens = captures.len();
+    // Each capture is wiped (dropped) as soon as it is scanned.
+    for c in captures.drain(..) {
+        if scan_plane(&c.luma, c.width, c.height, &mut found)? {
+            found.seen_on.push(c.label);
+        }
     }
     if !found.payloads.is_empty() {
         found.unreadable = None;
@@ -148,6 +172,17 @@ pub fn advice_key(s: &Sighting) -> &'static str {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_seen_twice_counts_once() {
+        let mut found = Found::new();
+        let a = "otpauth://totp/a?secret=AAAA".to_string();
+        let b = "otpauth://totp/b?secret=BBBB".to_string();
+        assert!(found.add(Frame::Decoded(vec![a.clone()])));
+        assert!(found.add(Frame::Decoded(vec![a.clone(), b.clone()])));
+        assert!(!found.add(Frame::Empty));
+        assert_eq!(found.payloads, vec![a, b]);
+    }
 
     #[test]
     fn image_reads_stop_at_the_cap() {

@@ -42,7 +42,12 @@ impl SourceArgs {
                 Exit::InputRefused
             })?;
             let unreadable = found.unreadable.map(|s| crate::qr_in::advice(&s, false));
-            return pick(found.payloads, &path.display().to_string(), unreadable);
+            return pick(
+                found.payloads,
+                &path.display().to_string(),
+                unreadable,
+                None,
+            );
         }
         if self.qr_screen {
             let found = crate::qr_in::decode_screens().map_err(|e| {
@@ -50,19 +55,38 @@ impl SourceArgs {
                 Exit::InputRefused
             })?;
             let unreadable = found.unreadable.map(|s| crate::qr_in::advice(&s, true));
-            return pick(found.payloads, "the screen", unreadable);
+            let seed = pick(
+                found.payloads,
+                "the screen",
+                unreadable,
+                crate::screen::empty_capture_hint(),
+            )?;
+            if let Some(note) = seen_on_note(&found.seen_on, found.screens) {
+                eprintln!("kiln: note: {note}");
+            }
+            return Ok(seed);
         }
         crate::seed_in::read_input()
     }
 }
 
+/// Where on the screens the code was read, when more than one was captured:
+/// "read the QR code on display 2 of 2 (\\.\DISPLAY2)".
+fn seen_on_note(seen_on: &[String], screens: usize) -> Option<String> {
+    match seen_on {
+        [one] if screens > 1 => Some(format!("read the QR code on {one}")),
+        _ => None,
+    }
+}
+
 /// One payload out of what the QR decoder found: the only one, or the only
 /// authenticator link among several. `unreadable`: advice when a code was visible
-/// but did not decode.
+/// but did not decode; `empty_hint`: a sentence to add when nothing was seen.
 fn pick(
     mut payloads: Vec<String>,
     whence: &str,
     unreadable: Option<String>,
+    empty_hint: Option<&str>,
 ) -> Result<SecretString, Exit> {
     let is_link = |p: &String| {
         let l = p.trim_start().to_ascii_lowercase();
@@ -97,7 +121,12 @@ fn pick(
                 Some(advice) => crate::out::error(format_args!(
                     "a QR code is in {whence} but cannot be read: {advice}"
                 )),
-                None => crate::out::error(format_args!("no QR code found in {whence}")),
+                None => match empty_hint {
+                    Some(hint) => {
+                        crate::out::error(format_args!("no QR code found in {whence}; {hint}"))
+                    }
+                    None => crate::out::error(format_args!("no QR code found in {whence}")),
+                },
             }
             Err(Exit::InputRefused)
         }
@@ -118,7 +147,7 @@ mod tests {
 
     #[test]
     fn picking_the_payload() {
-        let one = pick(vec!["otpauth://totp/x?secret=AB".into()], "t", None).unwrap();
+        let one = pick(vec!["otpauth://totp/x?secret=AB".into()], "t", None, None).unwrap();
         assert!(one.expose().starts_with("otpauth://"));
         let among = pick(
             vec![
@@ -127,10 +156,14 @@ mod tests {
             ],
             "t",
             None,
+            None,
         )
         .unwrap();
         assert!(among.expose().contains("/y?"));
-        assert_eq!(pick(vec![], "t", None).err(), Some(Exit::InputRefused));
+        assert_eq!(
+            pick(vec![], "t", None, Some("a hint")).err(),
+            Some(Exit::InputRefused)
+        );
         assert_eq!(
             pick(
                 vec![
@@ -138,10 +171,24 @@ mod tests {
                     "otpauth://totp/b?secret=B".into()
                 ],
                 "t",
+                None,
                 None
             )
             .err(),
             Some(Exit::InputRefused)
         );
+    }
+
+    #[test]
+    fn the_screen_holding_the_code_is_named_when_there_are_several() {
+        let two = ["display 2 of 2".to_string()];
+        assert_eq!(
+            seen_on_note(&two, 2).as_deref(),
+            Some("read the QR code on display 2 of 2")
+        );
+        assert_eq!(seen_on_note(&two, 1), None, "one screen: nothing to say");
+        let both = ["X screen 0".to_string(), "X screen 1".to_string()];
+        assert_eq!(seen_on_note(&both, 2), None);
+        assert_eq!(seen_on_note(&[], 3), None);
     }
 }

@@ -1,65 +1,46 @@
-//! Screen capture for `kiln burn --qr-screen`: every X11 screen of `$DISPLAY`
-//! as an 8-bit luminance plane (pure-Rust X11 client, no system libraries).
-//!
-//! Works on X11 desktops (and under Xvfb). Not available: pure Wayland sessions
-//! (XWayland shows other programs' windows as black), macOS, Windows — there the
-//! user saves a screenshot and uses `--qr-file`.
+//! X11 capture: every screen (root window) of `$DISPLAY`, with a pure-Rust X11
+//! client (no system libraries). An X screen spans all of its monitors (RandR /
+//! Xinerama), so one capture per screen covers every monitor.
 
-/// One captured screen, as luminance (stride = width).
-pub struct Capture {
-    pub luma: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-}
+use super::{Capture, ScreenError};
+use zeroize::Zeroizing;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ScreenError {
-    // The variants exist where they can occur: X11 capture on Linux and the BSDs,
-    // "not available" elsewhere (macOS, Windows).
-    #[error("screen capture is only available on X11 desktops in this build; save a screenshot and use --qr-file PATH")]
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
-    Unsupported,
-    #[error("cannot open the X11 display {display:?}: {why} (on Wayland or without a desktop, save a screenshot and use --qr-file PATH)")]
-    #[cfg(all(unix, not(target_os = "macos")))]
-    NoDisplay { display: String, why: String },
-    #[error("the X11 server refused the screen capture: {0}")]
-    #[cfg(all(unix, not(target_os = "macos")))]
-    Capture(String),
-    #[error("unsupported X11 pixel format ({bits} bits per pixel)")]
-    #[cfg(all(unix, not(target_os = "macos")))]
-    PixelFormat { bits: u8 },
-}
-
-#[cfg(all(unix, not(target_os = "macos")))]
-pub fn capture_all() -> Result<Vec<Capture>, ScreenError> {
+pub fn capture_all(wayland: bool) -> Result<Vec<Capture>, ScreenError> {
     use x11rb::connection::Connection;
     use x11rb::protocol::xproto::{ConnectionExt, ImageFormat, ImageOrder};
 
     let display = std::env::var("DISPLAY").unwrap_or_default();
-    let (conn, _) = x11rb::connect(None).map_err(|e| ScreenError::NoDisplay {
-        display: display.clone(),
-        why: e.to_string(),
+    let (conn, _) = x11rb::connect(None).map_err(|e| {
+        let why = e.to_string();
+        if wayland {
+            ScreenError::WaylandOnly { display, why }
+        } else {
+            ScreenError::NoDisplay { display, why }
+        }
     })?;
     let setup = conn.setup();
     let lsb = setup.image_byte_order == ImageOrder::LSB_FIRST;
     let mut out = Vec::new();
-    for screen in &setup.roots {
+    for (n, screen) in setup.roots.iter().enumerate() {
         let (w, h) = (screen.width_in_pixels, screen.height_in_pixels);
         let reply = conn
             .get_image(ImageFormat::Z_PIXMAP, screen.root, 0, 0, w, h, !0)
             .map_err(|e| ScreenError::Capture(e.to_string()))?
             .reply()
             .map_err(|e| ScreenError::Capture(e.to_string()))?;
+        let (depth, visual_id) = (reply.depth, reply.visual);
+        // The pixels may show the seed.
+        let data = Zeroizing::new(reply.data);
         let format = setup
             .pixmap_formats
             .iter()
-            .find(|f| f.depth == reply.depth)
-            .ok_or(ScreenError::PixelFormat { bits: reply.depth })?;
+            .find(|f| f.depth == depth)
+            .ok_or(ScreenError::PixelFormat { bits: depth })?;
         let visual = screen
             .allowed_depths
             .iter()
             .flat_map(|d| d.visuals.iter())
-            .find(|v| v.visual_id == reply.visual)
+            .find(|v| v.visual_id == visual_id)
             .or_else(|| {
                 screen
                     .allowed_depths
@@ -70,7 +51,7 @@ pub fn capture_all() -> Result<Vec<Capture>, ScreenError> {
             .ok_or_else(|| ScreenError::Capture("no visual for the root window".into()))?;
         let masks = [visual.red_mask, visual.green_mask, visual.blue_mask];
         let luma = to_luma(
-            &reply.data,
+            &data,
             u32::from(w),
             u32::from(h),
             format.bits_per_pixel,
@@ -82,19 +63,14 @@ pub fn capture_all() -> Result<Vec<Capture>, ScreenError> {
             luma,
             width: u32::from(w),
             height: u32::from(h),
+            label: format!("X screen {n}"),
         });
     }
     Ok(out)
 }
 
-#[cfg(not(all(unix, not(target_os = "macos"))))]
-pub fn capture_all() -> Result<Vec<Capture>, ScreenError> {
-    Err(ScreenError::Unsupported)
-}
-
 /// Converts a Z-format image (24 or 32 bits per pixel, channel masks from the
 /// visual) to luminance (ITU-R BT.601 weights).
-#[cfg(all(unix, not(target_os = "macos")))]
 pub fn to_luma(
     data: &[u8],
     width: u32,
@@ -103,7 +79,7 @@ pub fn to_luma(
     scanline_pad: u8,
     lsb_first: bool,
     masks: [u32; 3],
-) -> Result<Vec<u8>, ScreenError> {
+) -> Result<Zeroizing<Vec<u8>>, ScreenError> {
     let bytes = match bits_per_pixel {
         24 => 3usize,
         32 => 4usize,
@@ -119,7 +95,7 @@ pub fn to_luma(
         let max = mask >> mask.trailing_zeros();
         v * 255 / max.max(1)
     };
-    let mut out = Vec::with_capacity(width as usize * height as usize);
+    let mut out = Zeroizing::new(Vec::with_capacity(width as usize * height as usize));
     for y in 0..height as usize {
         let row = data
             .get(y * row_bytes..y * row_bytes + width as usize * bytes)
@@ -144,7 +120,6 @@ pub fn to_luma(
 }
 
 #[cfg(test)]
-#[cfg(all(unix, not(target_os = "macos")))]
 mod tests {
     use super::*;
 
@@ -153,7 +128,7 @@ mod tests {
         // Two pixels, little-endian BGRX: white, then pure red; row padded to 32 bits.
         let data = [0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0xFF, 0x00];
         let l = to_luma(&data, 2, 1, 32, 32, true, [0xFF0000, 0x00FF00, 0x0000FF]);
-        assert_eq!(l.ok(), Some(vec![255, 76]));
+        assert_eq!(l.ok().map(|v| v.to_vec()), Some(vec![255, 76]));
         assert!(matches!(
             to_luma(&data, 2, 1, 16, 32, true, [0xF800, 0x07E0, 0x001F]),
             Err(ScreenError::PixelFormat { bits: 16 })
