@@ -5,7 +5,7 @@ use crate::exit::Exit;
 use crate::show::refuse;
 use kiln_fleet::audit::{AuditEntry, AuditLog, Operator};
 use kiln_fleet::export::{export, ExportFormat, UpnMap};
-use kiln_fleet::{Decryptor, Encryptor, JournalError};
+use kiln_fleet::Encryptor;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -102,28 +102,14 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
         Ok(f) => f,
         Err(e) => return refuse(&e, Exit::Usage),
     };
-    let key = match (&args.identity, &args.passphrase_file) {
-        (Some(p), _) => Decryptor::from_identity_file(p),
-        (None, Some(p)) => Decryptor::from_passphrase_file(p),
-        (None, None) => return refuse("give --identity or --passphrase-file", Exit::Usage),
-    };
-    let key = match key {
+    let (key, contents) = match super::journal_open::open(
+        &args.journal,
+        args.identity.as_deref(),
+        args.passphrase_file.as_deref(),
+    ) {
         Ok(k) => k,
-        Err(e) => return refuse(&e.to_string(), Exit::InputRefused),
+        Err(exit) => return exit,
     };
-    let contents = match kiln_fleet::journal::read(&args.journal, &key) {
-        Ok(c) => c,
-        Err(e) => {
-            let exit = match e {
-                JournalError::Read { .. } => Exit::Failure,
-                _ => Exit::InputRefused,
-            };
-            return refuse(&e.to_string(), exit);
-        }
-    };
-    for d in &contents.damage {
-        eprintln!("kiln: note: {d}");
-    }
     let upn = match &args.upn_map {
         Some(p) => match UpnMap::read(p) {
             Ok(m) => m,

@@ -11,6 +11,7 @@ pub mod diagnose;
 pub mod export;
 pub mod info;
 pub mod inspect;
+pub mod journal_open;
 pub mod qr;
 pub mod readers;
 pub mod sync;

@@ -8,7 +8,7 @@ use crate::show::refuse;
 use kiln_core::seed::SeedSpec;
 use kiln_core::verify::diagnose;
 use kiln_fleet::audit::{utc, AuditEntry, AuditLog, Operator};
-use kiln_fleet::{Decryptor, JournalError, SeedRecord, SerialState, TokenSerial};
+use kiln_fleet::{SeedRecord, SerialState, TokenSerial};
 use serde_json::json;
 use std::path::Path;
 
@@ -27,33 +27,11 @@ impl JournalCheck<'_> {
             Ok(s) => s,
             Err(e) => return refuse(&format!("--serial: {e}"), Exit::Usage),
         };
-        let key = match (self.identity, self.passphrase_file) {
-            (Some(p), _) => Decryptor::from_identity_file(p),
-            (None, Some(p)) => Decryptor::from_passphrase_file(p),
-            (None, None) => {
-                return refuse(
-                    "give --identity or --passphrase-file to open the journal",
-                    Exit::Usage,
-                )
-            }
-        };
-        let key = match key {
-            Ok(k) => k,
-            Err(e) => return refuse(&e.to_string(), Exit::InputRefused),
-        };
-        let contents = match kiln_fleet::journal::read(self.dir, &key) {
-            Ok(c) => c,
-            Err(e) => {
-                let exit = match e {
-                    JournalError::Read { .. } => Exit::Failure,
-                    _ => Exit::InputRefused,
-                };
-                return refuse(&e.to_string(), exit);
-            }
-        };
-        for d in &contents.damage {
-            eprintln!("kiln: note: {d}");
-        }
+        let contents =
+            match super::journal_open::open(self.dir, self.identity, self.passphrase_file) {
+                Ok((_, c)) => c,
+                Err(exit) => return exit,
+            };
         let state = contents.state();
         let Some(token) = state.get(&serial) else {
             return refuse(
