@@ -35,6 +35,9 @@ class BatchWizard(
     private var busy = false
     private var batch: FleetBatch? = null
     private var batchDir: File? = null
+
+    /** The open batch may take tokens (false when a seed-file batch was opened for its export only). */
+    private var canTap = false
     private val listeners = mutableListOf<(BatchState) -> Unit>()
 
     // Secrets held between events, never in a state: wiped when used or replaced.
@@ -147,7 +150,7 @@ class BatchWizard(
             BatchState.Settings()
         }
         BatchEvent.Back -> when (s) {
-            is BatchState.Export -> batch?.let { b -> tapping(b, emptyList()) }
+            is BatchState.Export -> batch?.takeIf { canTap }?.let { b -> tapping(b, emptyList()) }
             else -> null
         }
         else -> null
@@ -243,6 +246,7 @@ class BatchWizard(
             closeBatch()
             batch = b
             batchDir = dir
+            canTap = saved.seedFile == null || seedFile != null
             // The core holds what it needs now: wipe the app's copies.
             wipePassphrase()
             wipeSeedFile()
