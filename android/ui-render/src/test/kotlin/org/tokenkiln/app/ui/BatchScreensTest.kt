@@ -62,7 +62,14 @@ class BatchScreensTest {
         override fun transceive(apdu: ByteArray): ByteArray = sim.transceive(apdu)
     }
 
-    private fun shots(): List<Shot> {
+    /** The states, driven once per test class run (each burn waits for the token's clock). */
+    private fun shots(): List<Shot> = cached ?: drive().also { cached = it }
+
+    private companion object {
+        var cached: List<Shot>? = null
+    }
+
+    private fun drive(): List<Shot> {
         setScryptWorkFactorForTests(4u)
         val out = mutableListOf<Shot>()
         val shell = BatchShellUi(onPickSeedFile = {}, onScanRecipient = {}, onPaste = { null }, onPickUpnMap = {}, onSaveExport = {})
