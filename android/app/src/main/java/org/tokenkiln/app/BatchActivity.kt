@@ -1,9 +1,13 @@
 package org.tokenkiln.app
 
+import android.Manifest
 import android.annotation.SuppressLint
 import android.app.Application
 import android.content.ClipboardManager
+import android.content.pm.PackageManager
+import android.graphics.SurfaceTexture
 import android.os.Bundle
+import android.view.TextureView
 import android.view.WindowManager
 import androidx.activity.ComponentActivity
 import androidx.activity.OnBackPressedCallback
@@ -12,10 +16,12 @@ import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.viewinterop.AndroidView
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.ViewModelProvider
 import org.tokenkiln.app.shell.BatchDocuments
 import org.tokenkiln.app.shell.BatchFeedback
+import org.tokenkiln.app.shell.CameraFrames
 import org.tokenkiln.app.shell.KeystoreJournalSecrets
 import org.tokenkiln.app.shell.NetworkClock
 import org.tokenkiln.app.shell.ReaderMode
@@ -28,6 +34,7 @@ import org.tokenkiln.app.wizard.BatchEvent
 import org.tokenkiln.app.wizard.BatchState
 import org.tokenkiln.app.wizard.BatchStore
 import org.tokenkiln.app.wizard.BatchWizard
+import org.tokenkiln.app.wizard.RecipientScan
 import java.io.File
 import java.time.LocalDate
 import java.util.concurrent.Executors
@@ -63,6 +70,14 @@ class BatchActivity : ComponentActivity() {
         @SuppressLint("DiscouragedApi")
         override fun text(key: S, vararg args: Any): String =
             getString(resources.getIdentifier(key.name, "string", packageName), *args)
+    }
+
+    /** Scanning the admin's key: the camera runs only while the preview is on screen. */
+    private var scanning by mutableStateOf(false)
+    private var camera: CameraFrames? = null
+
+    private val cameraPermission = registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+        if (granted) scanning = true
     }
 
     private val listener: (BatchState) -> Unit = { s -> runOnUiThread { show(s) } }
@@ -103,7 +118,18 @@ class BatchActivity : ComponentActivity() {
         setContent {
             val shell = BatchShellUi(
                 onPickSeedFile = { pickingUpnMap = false; openDocument.launch(BatchDocuments.openIntent()) },
-                onScanRecipient = null, // scanning the admin's key as a QR code: not wired yet
+                onScanRecipient = {
+                    if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
+                        scanning = true
+                    } else {
+                        cameraPermission.launch(Manifest.permission.CAMERA)
+                    }
+                },
+                recipientPreview = if (scanning && state is BatchState.Settings) {
+                    { modifier -> AndroidView(factory = { ctx -> TextureView(ctx).also(::attachCamera) }, modifier = modifier) }
+                } else {
+                    null
+                },
                 onPaste = { getSystemService(ClipboardManager::class.java)?.let { SharedContent.takeClipboardText(it) } },
                 onPickUpnMap = { pickingUpnMap = true; openDocument.launch(BatchDocuments.openIntent()) },
                 onSaveExport = {
@@ -129,7 +155,48 @@ class BatchActivity : ComponentActivity() {
         reader.enable()
     }
 
+    /** Opens the camera on the preview's surface; frames go to [RecipientScan] until a key is found. */
+    private fun attachCamera(view: TextureView) {
+        view.surfaceTextureListener = object : TextureView.SurfaceTextureListener {
+            override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) {
+                stopCamera()
+                val scan = RecipientScan(holder.wizard)
+                lateinit var frames: CameraFrames
+                frames = CameraFrames(
+                    this@BatchActivity,
+                    onLuma = { data, w, h, stride ->
+                        scan.onFrame(data, w, h, stride)
+                        if (scan.found) window.decorView.post { if (camera === frames) stopScan() }
+                    },
+                    onError = { window.decorView.post { if (camera === frames) stopScan() } },
+                )
+                camera = frames
+                frames.open(surface)
+            }
+
+            override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) = Unit
+
+            override fun onSurfaceTextureDestroyed(surface: SurfaceTexture): Boolean {
+                stopCamera()
+                return true
+            }
+
+            override fun onSurfaceTextureUpdated(surface: SurfaceTexture) = Unit
+        }
+    }
+
+    private fun stopCamera() {
+        camera?.close()
+        camera = null
+    }
+
+    private fun stopScan() {
+        stopCamera()
+        scanning = false
+    }
+
     override fun onPause() {
+        stopScan()
         reader.disable()
         super.onPause()
     }

@@ -5,6 +5,7 @@ import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.material3.Button
@@ -49,6 +50,8 @@ class BatchShellUi(
     val onPickSeedFile: (() -> Unit)? = null,
     /** Scans the admin's age public key as a QR code (the camera path of the seed scan). */
     val onScanRecipient: (() -> Unit)? = null,
+    /** While scanning the key: the camera preview (an Android view on the phone). */
+    val recipientPreview: (@Composable (Modifier) -> Unit)? = null,
     /** Returns the clipboard's text; null when nothing to paste. */
     val onPaste: (() -> String?)? = null,
     /** Opens the file picker for a UPN map (CSV serial,upn). */
@@ -143,6 +146,10 @@ private fun RecipientPane(p: Protection.Recipient, shell: BatchShellUi, onEvent:
         keyboardOptions = KeyboardOptions(autoCorrectEnabled = false, keyboardType = KeyboardType.Ascii),
         modifier = Modifier.fillMaxWidth(),
     )
+    shell.recipientPreview?.let { preview ->
+        preview(Modifier.fillMaxWidth().height(240.dp))
+        Body(str(S.batch_recipient_scan_hint), color = MaterialTheme.colorScheme.onSurfaceVariant)
+    }
     FlowRow(horizontalArrangement = Arrangement.spacedBy(12.dp)) {
         shell.onScanRecipient?.let { scan -> OutlinedButton(onClick = scan) { Text(str(S.batch_recipient_scan)) } }
         shell.onPaste?.let { paste ->

@@ -167,6 +167,7 @@ enum class S {
     batch_export_to_passphrase,
     batch_recipient_label,
     batch_recipient_scan,
+    batch_recipient_scan_hint,
     batch_recipient_ok,
     batch_recipient_invalid,
     batch_passphrase_label,

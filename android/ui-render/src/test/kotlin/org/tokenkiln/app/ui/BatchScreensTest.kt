@@ -1,6 +1,9 @@
 package org.tokenkiln.app.ui
 
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Box
 import androidx.compose.ui.geometry.Size
+import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.graphics.toArgb
 import androidx.compose.ui.graphics.toAwtImage
 import androidx.compose.ui.test.ExperimentalTestApi
@@ -83,6 +86,9 @@ class BatchScreensTest {
             listOf(t(S.batch_settings_title), t(S.batch_seeds_fresh), t(S.batch_export_to_label), t(S.batch_recipient_scan), t(S.batch_recipient_ok), t(S.batch_start)),
             heightDp = 1400,
         )
+        val camera = BatchShellUi(onScanRecipient = {}, recipientPreview = { m -> Box(m.background(Color(0xFF000000))) })
+        val scanning = BatchWizard(BatchStore(File(root, "scan")), device, networkTime)
+        out += Shot("20-batch-settings-scan-key", scanning.state, camera, listOf(t(S.batch_recipient_scan_hint), t(S.batch_recipient_label)), heightDp = 1600)
         w.dispatch(BatchEvent.Start)
         out += Shot("22-batch-tap", w.state, shell, listOf(t(S.batch_tap_title), t(S.batch_tap_body), t(S.batch_counter, 0, 0, 0, 0), t(S.batch_finish)))
         w.dispatch(BatchEvent.TokenTapped(Link(SimToken(Serials.P1, 1_200L, null))))
