@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # The test-only exports are feature-gated, so the workspace stages never build it: lint and
 # test them here.
 cargo clippy --locked -q -p kiln-ffi --features testing --all-targets -- -D warnings
-cargo test --locked -q -p kiln-ffi --features testing --lib --test sim_token --test qr
+cargo test --locked -q -p kiln-ffi --features testing --lib --test sim_token --test qr --test fleet
 source scripts/kotlin-bindings.sh
 
 quiet=(-q)

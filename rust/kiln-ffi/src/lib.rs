@@ -16,6 +16,9 @@ uniffi::setup_scaffolding!();
 
 pub mod error;
 mod events;
+pub mod fleet;
+#[cfg(feature = "testing")]
+pub mod fleet_testing;
 pub mod qr;
 pub mod report;
 pub mod seed;
@@ -24,6 +27,12 @@ pub mod session;
 pub mod sim;
 
 pub use error::{KilnError, LinkError};
+#[cfg(feature = "testing")]
+pub use fleet::set_scrypt_work_factor_for_tests;
+pub use fleet::{
+    batch_journal_exists, export_formats, BatchExport, BatchOptions, BatchTally, BatchTurn,
+    ExportTo, FleetBatch, FleetError, SeedFileData, SkipReason,
+};
 #[cfg(feature = "testing")]
 pub use qr::decode_luma;
 pub use qr::{scan_image, FrameScan, ImageScan, QrScanner, UnreadableHint};

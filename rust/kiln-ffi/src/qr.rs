@@ -30,6 +30,18 @@ fn first_seed_input(payloads: Vec<String>) -> Option<SeedInput> {
     Some(from_core(kiln_core::seed::parse_input(first)))
 }
 
+/// `text` as an age X25519 public key (`age1…`, lower case), or `None`.
+fn age_public_key(text: &str) -> Option<String> {
+    let t = text.trim();
+    if !t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("age1")) {
+        return None;
+    }
+    let key = t.to_ascii_lowercase();
+    kiln_fleet::Encryptor::to_recipients([key.as_str()])
+        .ok()
+        .map(|_| key)
+}
+
 /// Scans a plane (zeroized afterwards); impossible dimensions are logged and count as
 /// a plane without a code.
 fn scan(data: Vec<u8>, (w, h, stride): (u32, u32, u32), budget: Option<Duration>) -> Frame {
@@ -113,6 +125,27 @@ impl QrScanner {
     /// Examines one frame taken at `now_ms` (a monotonic clock, e.g.
     /// `SystemClock.elapsedRealtime()`), in about `kiln_qr::FRAME_BUDGET` (50 ms) plus
     /// one locate pass: call on the camera's analysis thread. Never throws.
+    /// The admin's age public key (`age1…`) for a batch export, if one is in the frame
+    /// (`kiln_fleet` checks it as an age X25519 public key). Only a public key is ever
+    /// returned: any other code (a seed, say) is dropped unread and its text wiped. Call on
+    /// the camera's analysis thread. Never throws.
+    pub fn scan_recipient(
+        &self,
+        data: Vec<u8>,
+        width: u32,
+        height: u32,
+        row_stride: u32,
+    ) -> Option<String> {
+        match scan(data, (width, height, row_stride), None) {
+            Frame::Decoded(payloads) => {
+                let payloads: Vec<Zeroizing<String>> =
+                    payloads.into_iter().map(Zeroizing::new).collect();
+                payloads.iter().find_map(|p| age_public_key(p))
+            }
+            _ => None,
+        }
+    }
+
     pub fn scan_frame(
         &self,
         data: Vec<u8>,

@@ -266,8 +266,8 @@ pub(crate) fn unexpected(outcome: &Outcome) -> KilnError {
 }
 
 /// `Transceive` over the foreign [`TokenLink`].
-struct ForeignLink {
-    link: Arc<dyn TokenLink>,
+pub(crate) struct ForeignLink {
+    pub(crate) link: Arc<dyn TokenLink>,
 }
 
 impl Transceive for ForeignLink {

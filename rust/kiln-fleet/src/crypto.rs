@@ -363,6 +363,14 @@ pub(crate) fn identity_text(id: &age::x25519::Identity) -> Zeroizing<String> {
     Zeroizing::new(id.to_string().expose_secret().to_owned())
 }
 
+/// A new X25519 key pair as `age-keygen` makes one: the identity
+/// (`AGE-SECRET-KEY-1…`, secret) and its public key (`age1…`). For front ends
+/// and tests that need a key without the age tool.
+pub fn generate_key_pair() -> (Zeroizing<String>, String) {
+    let id = generate_identity();
+    (identity_text(&id), id.to_public().to_string())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -135,6 +135,12 @@ class MainActivity : ComponentActivity() {
         applySecure(state)
         applyOrientation(state)
         if (savedInstanceState == null) receive(intent)
+        // A batch the app was killed in: reopening offers to continue or export it.
+        if (savedInstanceState == null && intent?.action == Intent.ACTION_MAIN &&
+            org.tokenkiln.app.wizard.BatchStore(java.io.File(noBackupFilesDir, "batches")).current() != null
+        ) {
+            startActivity(Intent(this, BatchActivity::class.java))
+        }
 
         setContent {
             val shell = ShellUi(
@@ -155,6 +161,7 @@ class MainActivity : ComponentActivity() {
                 nfcPresent = reader.available,
                 onNfcSettings = reader::openSettings,
                 onShareText = ::shareText,
+                onBatch = { startActivity(Intent(this, BatchActivity::class.java)) },
             )
             WizardScreen(state, strings, shell) { e -> wizard.dispatch(e) }
         }

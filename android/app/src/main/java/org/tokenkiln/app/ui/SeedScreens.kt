@@ -73,6 +73,8 @@ fun GetSeedScreen(state: WizardState.GetSeed, shell: ShellUi, onEvent: (WizardEv
             InputMode.Type -> TypePane(state, shell, onEvent)
         }
         Body(str(S.share_hint), color = MaterialTheme.colorScheme.onSurfaceVariant)
+        // The second entry: a whole box of tokens (the batch screens, BatchScreens.kt).
+        shell.onBatch?.let { open -> OutlinedButton(onClick = open, modifier = Modifier.fillMaxWidth()) { Text(str(S.batch_entry)) } }
     }
 }
 

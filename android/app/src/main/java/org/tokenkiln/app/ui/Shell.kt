@@ -39,6 +39,8 @@ class ShellUi(
     val onNfcSettings: (() -> Unit)? = null,
     /** Opens the system share sheet with this text (a first-contact report); null: cannot share. */
     val onShareText: ((String) -> Unit)? = null,
+    /** Opens "Enrol many tokens" (the batch screens); null where the shell offers no batch. */
+    val onBatch: (() -> Unit)? = null,
     /** Pre-filled typed key (the render test shows the typing screen with text). */
     val initialTyped: String = "",
     /** Pre-filled code on the verify screen. */

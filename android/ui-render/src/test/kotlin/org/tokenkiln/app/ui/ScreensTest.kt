@@ -74,7 +74,8 @@ class ScreensTest {
         val out = mutableListOf<Shot>()
 
         Harness().run {
-            out += Shot("01-get-seed-scan", state, shell(), listOf(t(S.get_seed_title), t(S.mode_scan), t(S.scan_hint)), listOf(t(S.camera_preview_description)))
+            val entry = ShellUi(nowSecs = nowSecs(), onTorch = {}, onZoom = {}, onPaste = { null }, antennaHint = "near the top of the back, next to the camera", antennaY = 0.22f, onBatch = {})
+            out += Shot("01-get-seed-scan", state, entry, listOf(t(S.get_seed_title), t(S.mode_scan), t(S.scan_hint), t(S.batch_entry)), listOf(t(S.camera_preview_description)), heightDp = 900)
             send(WizardEvent.QrUnreadable(UnreadableHint.MOVE_CLOSER))
             out += Shot("02-scan-unreadable-closer", state, shell(), listOf(t(S.scan_unreadable_closer)), heightDp = 900)
             send(WizardEvent.QrUnreadable(UnreadableHint.HOLD_STEADY))

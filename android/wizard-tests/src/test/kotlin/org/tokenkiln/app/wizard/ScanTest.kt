@@ -169,4 +169,31 @@ class ScanTest {
         assertEquals(UnreadableHint.MOVE_CLOSER, (small as ImageScan.Unreadable).hint)
         assertTrue(scan(frameOf(null)) is ImageScan.NoCode)
     }
+
+    @Test
+    fun `the batch's recipient scan returns an age public key and never a seed`() {
+        val (_, publicKey) = org.tokenkiln.core.ageKeyPairForTests()
+        fun recipient(f: Frame): String? = QrScanner().use { it.scanRecipient(f.data, f.width.toUInt(), f.height.toUInt(), f.rowStride.toUInt()) }
+        // Upper case fits the QR alphanumeric mode, as key QR codes are often drawn.
+        assertEquals(publicKey, recipient(frameOf(publicKey.uppercase())))
+        assertNull(recipient(frameOf(GITHUB_LINK)), "a seed's QR code is dropped unread")
+        assertNull(recipient(frameOf("age1notakey")))
+        assertNull(recipient(frameOf(null)))
+
+        // Into the batch wizard, as the shell passes a scanned key on.
+        val dir = java.nio.file.Files.createTempDirectory("kiln-recipient-scan").toFile()
+        val w = BatchWizard(BatchStore(dir), { ByteArray(8) }, networkTime)
+        val scan = RecipientScan(w)
+        val seedFrame = frameOf(GITHUB_LINK)
+        scan.onFrame(seedFrame.data, seedFrame.width, seedFrame.height, seedFrame.rowStride)
+        assertTrue(!scan.found && (w.state as BatchState.Settings).protection == Protection.Recipient("", valid = false))
+        assertTrue(seedFrame.data.all { it == 0.toByte() }, "the frame's luma copy is wiped")
+        val keyFrame = frameOf(publicKey)
+        scan.onFrame(keyFrame.data, keyFrame.width, keyFrame.height, keyFrame.rowStride)
+        assertTrue(scan.found)
+        val settings = w.state as BatchState.Settings
+        assertEquals(Protection.Recipient(publicKey, valid = true), settings.protection)
+        assertTrue(settings.canStart)
+        dir.deleteRecursively()
+    }
 }
