@@ -12,23 +12,21 @@ fn code_at(seed: &[u8], algorithm: Algorithm, at: u64) -> String {
     format_code(code(seed, algorithm, 6, 30, at).unwrap(), 6)
 }
 
+/// `kiln verify --journal … --serial S` followed by `rest`.
+fn journal_args<'a>(b: &'a super::Box17, serial: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["verify", "--journal", s(&b.journal), "--serial", serial];
+    args.extend_from_slice(rest);
+    args
+}
+
 fn verify(b: &super::Box17, serial: &str, code: &str, json: bool) -> super::support::Run {
     let at = AT.to_string();
-    let mut args = vec![
-        "verify",
-        "--journal",
-        s(&b.journal),
-        "--serial",
+    let mut args = journal_args(
+        b,
         serial,
-        "--identity",
-        s(&b.key),
-        "--code",
-        code,
-        "--at",
-        &at,
-        "--operator",
-        "bob",
-    ];
+        &["--identity", s(&b.key), "--code", code, "--at", &at],
+    );
+    args.extend_from_slice(&["--operator", "bob"]);
     if json {
         args.insert(0, "--json");
     }
@@ -106,17 +104,7 @@ fn a_code_on_standard_input_and_the_refusals() {
     // The journal gives the seed, so standard input may carry the code.
     let r = super::support::run(
         "fleet",
-        &[
-            "verify",
-            "--journal",
-            s(&b.journal),
-            "--serial",
-            serial,
-            "--identity",
-            s(&b.key),
-            "--at",
-            &at,
-        ],
+        &journal_args(&b, serial, &["--identity", s(&b.key), "--at", &at]),
         format!("{right}\n").as_bytes(),
     );
     assert_eq!(r.code, 0, "{}", r.text());
@@ -131,19 +119,11 @@ fn a_code_on_standard_input_and_the_refusals() {
     );
 
     // Seed options make no sense with a journal.
-    let r = kiln(&[
-        "verify",
-        "--journal",
-        s(&b.journal),
-        "--serial",
+    let r = kiln(&journal_args(
+        &b,
         serial,
-        "--identity",
-        s(&b.key),
-        "--code",
-        &right,
-        "--period",
-        "60",
-    ]);
+        &["--identity", s(&b.key), "--code", &right, "--period", "60"],
+    ));
     assert_eq!(r.code, 2, "{}", r.text());
     assert!(
         r.stderr.contains("--journal gives the seed"),
@@ -160,16 +140,10 @@ fn a_code_on_standard_input_and_the_refusals() {
     // A key that does not open the journal.
     let wrong = b.dir.path().join("wrong.txt");
     std::fs::write(&wrong, "not a passphrase\n").unwrap();
-    let r = kiln(&[
-        "verify",
-        "--journal",
-        s(&b.journal),
-        "--serial",
+    let r = kiln(&journal_args(
+        &b,
         serial,
-        "--passphrase-file",
-        s(&wrong),
-        "--code",
-        &right,
-    ]);
+        &["--passphrase-file", s(&wrong), "--code", &right],
+    ));
     assert_eq!(r.code, 3, "{}", r.text());
 }
