@@ -4,16 +4,10 @@ import androidx.compose.foundation.background
 import androidx.compose.foundation.layout.Box
 import androidx.compose.ui.geometry.Size
 import androidx.compose.ui.graphics.Color
-import androidx.compose.ui.graphics.toArgb
-import androidx.compose.ui.graphics.toAwtImage
 import androidx.compose.ui.test.ExperimentalTestApi
-import androidx.compose.ui.test.captureToImage
-import androidx.compose.ui.test.onAllNodesWithText
-import androidx.compose.ui.test.onRoot
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import androidx.compose.ui.unit.Density
 import org.junit.jupiter.api.Assertions.assertEquals
-import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
@@ -32,7 +26,6 @@ import org.tokenkiln.core.setScryptWorkFactorForTests
 import java.io.ByteArrayOutputStream
 import java.io.File
 import java.nio.file.Files
-import javax.imageio.ImageIO
 
 /**
  * Every batch-wizard state ("Enrol many tokens"), reached by driving the real batch wizard over
@@ -42,11 +35,6 @@ import javax.imageio.ImageIO
 class BatchScreensTest {
     private val strings = XmlStrings.load()
     private fun t(key: S, vararg args: Any) = strings.text(key, *args)
-
-    private val outDirs: List<File> = buildList {
-        add(File(System.getProperty("kiln.screens.out", "target/screens")))
-        if (System.getProperty("kiln.updateScreens") == "true") add(File(System.getProperty("kiln.screens.docs", "../../docs/screens")))
-    }.onEach { it.mkdirs() }
 
     class Shot(val name: String, val state: BatchState, val shell: BatchShellUi, val texts: List<String>, val heightDp: Int = 1000)
 
@@ -136,17 +124,7 @@ class BatchScreensTest {
     private fun render(shot: Shot) = runSkikoComposeUiTest(size = Size(720f, shot.heightDp * 2f), density = Density(2f)) {
         setContent { BatchScreen(shot.state, strings, shot.shell) {} }
         waitForIdle()
-        for (text in shot.texts) {
-            val found = onAllNodesWithText(text, substring = true, useUnmergedTree = true).fetchSemanticsNodes()
-            assertTrue(found.isNotEmpty(), "${shot.name}: no text node contains '$text'")
-        }
-        val image = onRoot().captureToImage().toAwtImage()
-        assertEquals(shot.heightDp * 2, image.height)
-        assertEquals(KilnColors.background.toArgb(), image.getRGB(4, image.height - 4), "dark theme background at the bottom-left corner")
-        val colours = HashSet<Int>()
-        for (y in 0 until image.height step 3) for (x in 0 until image.width step 3) colours += image.getRGB(x, y)
-        assertTrue(colours.size > 30, "${shot.name}: only ${colours.size} colours, nothing drawn?")
-        for (dir in outDirs) ImageIO.write(image, "png", File(dir, "${shot.name}.png"))
+        checkAndSaveShot(shot.name, shot.texts, shot.heightDp)
     }
 
     @TestFactory
