@@ -336,7 +336,8 @@ impl FleetBatch {
     /// continues the one there. `passphrase` protects the journal (the user's,
     /// or the app's own secret); a journal that exists opens only with the same
     /// one. `seed_file`: `None` for fresh seeds. `export_to`: who can open the
-    /// export. Runs scrypt once (about a second): call off the UI thread.
+    /// export. Runs scrypt once (about a second, to unlock the journal's own
+    /// key): call off the UI thread.
     #[uniffi::constructor]
     pub fn open(
         dir: String,
@@ -363,10 +364,14 @@ impl FleetBatch {
             None => SeedSource::Generate(SeedLength::default_for(TokenHmac::Sha1)),
         };
         let settings = settings(&options, seeds)?;
-        let protection = tuned(Encryptor::with_passphrase(pass.clone()).map_err(FleetError::bad)?);
-        let key = Decryptor::with_passphrase(pass).map_err(FleetError::bad)?;
+        let protection = tuned(Encryptor::with_passphrase(pass).map_err(FleetError::bad)?);
         let dir = PathBuf::from(dir);
+        // The one scrypt of opening: the passphrase unlocks the journal's own key,
+        // which reads it from then on.
         let journal = Journal::create_or_open(&dir, &protection).map_err(journal_error)?;
+        let key = journal
+            .own_reader()
+            .ok_or_else(|| FleetError::bad("the journal has no key of its own"))?;
         for d in &journal.open_report().damage {
             log::warn!("journal: {d}");
         }

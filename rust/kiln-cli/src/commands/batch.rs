@@ -156,6 +156,8 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     };
     audit.set_fsync(!args.unsafe_no_fsync);
     let protected_by = journal.protection();
+    // A passphrase journal is read with the key its opening unlocked (no second scrypt).
+    let key = journal.own_reader().or(key);
     let mut batch = match Batch::new(settings, journal, key.as_ref(), audit) {
         Ok(b) => b,
         Err(e) => return refuse(&e.to_string(), Exit::InputRefused),
@@ -177,8 +179,8 @@ pub fn run(args: Args, ctx: crate::Ctx) -> Exit {
     exit
 }
 
-/// The batch's settings, the journal's protection and the key that opens it,
-/// from the options; a refusal names the option.
+/// The batch's settings, the journal's protection and the identity that opens
+/// a journal to age public keys, from the options; a refusal names the option.
 fn settle(args: &Args) -> Result<(BatchSettings, Encryptor, Option<Decryptor>), Exit> {
     let usage = |m: &str| refuse(m, Exit::Usage);
     let input = |m: &str| refuse(m, Exit::InputRefused);
@@ -205,13 +207,12 @@ fn settle(args: &Args) -> Result<(BatchSettings, Encryptor, Option<Decryptor>), 
         }
     }
     .map_err(|e| input(&e.to_string()))?;
-    let key = match (&args.identity, &args.passphrase_file) {
-        (Some(p), _) => Some(Decryptor::from_identity_file(p)),
-        (None, Some(p)) => Some(Decryptor::from_passphrase_file(p)),
-        (None, None) => None,
-    }
-    .transpose()
-    .map_err(|e| input(&e.to_string()))?;
+    let key = args
+        .identity
+        .as_deref()
+        .map(Decryptor::from_identity_file)
+        .transpose()
+        .map_err(|e| input(&e.to_string()))?;
     let seeds = match &args.seeds {
         Some(path) => SeedSource::File(
             SeedFile::read(

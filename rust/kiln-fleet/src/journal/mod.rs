@@ -162,6 +162,9 @@ pub struct Journal {
     mode: HeaderMode,
     records_to: Encryptor,
     fingerprint_key: FingerprintKey,
+    /// Passphrase journals: the journal's own identity, opened from
+    /// `journal-key.age` with the passphrase when the journal was opened.
+    own_key: Option<age::x25519::Identity>,
     frames: Vec<FrameInfo>,
     next_seq: u64,
     fsync: bool,
@@ -282,14 +285,18 @@ impl Journal {
         fsutil::create_private_dir(dir).map_err(cerr)?;
         let path = dir.join(JOURNAL_FILE);
         let existed = path.exists();
-        let (mode, records_to, fingerprint_key, frames, lines, damage, torn) = if existed {
+        let (mode, records_to, fingerprint_key, own_key, frames, lines, damage, torn) = if existed {
             let s = scan(&path)?;
-            let (records_to, key) = match (&s.mode, protection.passphrase()) {
+            let (records_to, key, own_key) = match (&s.mode, protection.passphrase()) {
                 (HeaderMode::Recipients(r), None) => {
                     if !same_set(r, &protection.recipients()) {
                         return Err(JournalError::OtherRecipients { journal: r.clone() });
                     }
-                    (protection.clone(), FingerprintKey::load_or_create(dir)?)
+                    (
+                        protection.clone(),
+                        FingerprintKey::load_or_create(dir)?,
+                        None,
+                    )
                 }
                 (HeaderMode::Passphrase(k), Some(p)) => {
                     let id = open_key_file(dir, &Decryptor::with_passphrase(p.clone())?)?;
@@ -301,6 +308,7 @@ impl Journal {
                     (
                         Encryptor::to_key(id.to_public()),
                         FingerprintKey::derive(crate::crypto::identity_text(&id).as_bytes()),
+                        Some(id),
                     )
                 }
                 (HeaderMode::Recipients(_), Some(_)) => {
@@ -317,9 +325,11 @@ impl Journal {
                 }
             };
             let frames = s.frames.into_iter().map(|(f, _)| f).collect();
-            (s.mode, records_to, key, frames, s.lines, s.damage, s.torn)
+            (
+                s.mode, records_to, key, own_key, frames, s.lines, s.damage, s.torn,
+            )
         } else {
-            let (mode, records_to, key) = match protection.passphrase() {
+            let (mode, records_to, key, own_key) = match protection.passphrase() {
                 Some(p) => {
                     let key_path = dir.join(KEY_FILE);
                     let id = if key_path.exists() {
@@ -339,17 +349,28 @@ impl Journal {
                         HeaderMode::Passphrase(public.to_string()),
                         Encryptor::to_key(public),
                         FingerprintKey::derive(crate::crypto::identity_text(&id).as_bytes()),
+                        Some(id),
                     )
                 }
                 None => (
                     HeaderMode::Recipients(protection.recipients()),
                     protection.clone(),
                     FingerprintKey::load_or_create(dir)?,
+                    None,
                 ),
             };
             fsutil::write_new_private(&path, frame::header_line(&mode).as_bytes(), true)
                 .map_err(cerr)?;
-            (mode, records_to, key, Vec::new(), 1, Vec::new(), false)
+            (
+                mode,
+                records_to,
+                key,
+                own_key,
+                Vec::new(),
+                1,
+                Vec::new(),
+                false,
+            )
         };
         let mut file = fsutil::open_append(&path).map_err(|source| JournalError::Write {
             path: path.display().to_string(),
@@ -371,6 +392,7 @@ impl Journal {
             mode,
             records_to,
             fingerprint_key,
+            own_key,
             frames,
             next_seq: lines.saturating_add(1),
             fsync: true,
@@ -493,6 +515,14 @@ impl Journal {
     /// Reads and decrypts this journal (the file as it is now).
     pub fn read_all(&self, key: &Decryptor) -> Result<JournalContents, JournalError> {
         read(&self.dir, key)
+    }
+
+    /// What reads this journal without the passphrase's scrypt again: for a
+    /// passphrase journal, its own identity, opened when the journal was (the
+    /// passphrase was checked then). `None` for a journal to age public keys,
+    /// whose reading needs an identity file the batch does not hold.
+    pub fn own_reader(&self) -> Option<Decryptor> {
+        self.own_key.clone().map(Decryptor::from_identity)
     }
 
     /// How records of this journal are protected, for messages.

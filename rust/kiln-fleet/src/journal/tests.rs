@@ -205,6 +205,37 @@ fn passphrase_journals_use_their_own_key() {
 }
 
 #[test]
+fn an_open_passphrase_journal_reads_itself_without_the_passphrase_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut enc = Encryptor::with_passphrase(SecretString::new("correct horse".into())).unwrap();
+    enc.set_scrypt_work_factor(2);
+    // Created and reopened: each time the key unlocked by opening reads the records,
+    // even with journal-key.age gone (it is not opened again, so no second scrypt).
+    for round in 1..=2u8 {
+        let mut j = Journal::create_or_open(dir.path(), &enc).unwrap();
+        j.append_seed(&new_seed(&round.to_string(), round, TokenHmac::Sha1))
+            .unwrap();
+        let sealed = std::fs::read(dir.path().join(KEY_FILE)).unwrap();
+        std::fs::remove_file(dir.path().join(KEY_FILE)).unwrap();
+        let reader = j
+            .own_reader()
+            .expect("a passphrase journal has its own key");
+        assert_eq!(
+            j.read_all(&reader).unwrap().records.len(),
+            usize::from(round)
+        );
+        std::fs::write(dir.path().join(KEY_FILE), sealed).unwrap();
+    }
+    // A journal to age public keys has none: reading it needs an identity file.
+    let other = tempfile::tempdir().unwrap();
+    let (to_keys, _) = keypair();
+    assert!(Journal::create_or_open(other.path(), &to_keys)
+        .unwrap()
+        .own_reader()
+        .is_none());
+}
+
+#[test]
 fn a_torn_tail_is_reported_sealed_and_hides_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (enc, dec) = keypair();
