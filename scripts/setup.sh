@@ -78,28 +78,23 @@ if rest; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${rest_apt[@]}" >/dev/null
   fi
 
-  # Android Rust targets for scripts/android-rust-check.sh (clippy of kiln-ffi per ABI, no NDK).
-  # Needs rustup to reach its distribution server; non-fatal: without them that stage prints "skipped".
-  android_targets=()
-  for t in aarch64-linux-android armv7-linux-androideabi x86_64-linux-android; do
-    rustup target list --installed 2>/dev/null | grep -qx "$t" || android_targets+=("$t")
-  done
-  if ((${#android_targets[@]})); then
-    timeout 120 rustup target add "${android_targets[@]}" ||
-      echo "note: rustup target add ${android_targets[*]} failed (offline?); stage android-rust will skip them"
-  fi
-
-  # Windows and macOS stages (scripts/windows-check.sh, scripts/macos-check.sh): the Rust targets
-  # for cross-building kiln.exe and for checking kiln on macOS. Non-fatal, as above: without
-  # them those stages print "skipped".
-  cross_targets=()
-  for t in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin; do
-    rustup target list --installed 2>/dev/null | grep -qx "$t" || cross_targets+=("$t")
-  done
-  if ((${#cross_targets[@]})); then
-    timeout 120 rustup target add "${cross_targets[@]}" ||
-      echo "note: rustup target add ${cross_targets[*]} failed (offline?); stages windows/macos will skip them"
-  fi
+  # Adds the Rust targets named after the stage label that are not installed yet. Needs rustup
+  # to reach its distribution server; non-fatal: without them those stages print "skipped".
+  add_rust_targets() {
+    local stages=$1 t missing=()
+    shift
+    for t in "$@"; do
+      rustup target list --installed 2>/dev/null | grep -qx "$t" || missing+=("$t")
+    done
+    ((${#missing[@]})) || return 0
+    timeout 120 rustup target add "${missing[@]}" ||
+      echo "note: rustup target add ${missing[*]} failed (offline?); $stages will skip them"
+  }
+  # Android targets for scripts/android-rust-check.sh (clippy of kiln-ffi per ABI, no NDK).
+  add_rust_targets "stage android-rust" aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
+  # Windows and macOS stages (scripts/windows-check.sh, scripts/macos-check.sh): cross-building
+  # kiln.exe and checking kiln on macOS.
+  add_rust_targets "stages windows/macos" x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin
 
   # Windows stage (scripts/windows-check.sh): mingw-w64's gcc links kiln.exe (and builds the
   # test-only ProcessPrng shim), 64-bit Wine runs it. Installed without recommended packages
