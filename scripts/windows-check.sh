@@ -182,6 +182,30 @@ else
   echo "   note  kiln.exe no longer imports bcryptprimitives.dll: the shim may be unneeded"
 fi
 
+title "the shipped exe carries its manifest (rust/kiln-cli/build.rs): per-monitor DPI awareness, run as invoker"
+# Without DPI awareness a scaled display would be captured only in part by --qr-screen
+# (Windows reports monitor sizes scaled down to an unaware program, GDI copies real pixels).
+# Under Wine the code on a desktop at 150 % and 200 % (LogPixels 144 and 192) is found with
+# or without the manifest (Wine does not scale what an unaware program sees), so only the
+# manifest itself is checked here.
+manifest="$work/run/manifest.xml"
+x86_64-w64-mingw32-objcopy -O binary --only-section=.rsrc "$work/bin/kiln.exe" "$work/run/rsrc.bin"
+python3 - "$work/run/rsrc.bin" "$manifest" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+m = re.search(rb"<\?xml.*?</assembly>", data, re.S)
+open(sys.argv[2], "wb").write(m.group(0) if m else b"")
+PY
+check_manifest() {
+  if grep -Eq -- "$1" "$manifest"; then ok "$2"; else
+    failed+=("$2")
+    echo "   FAIL  $2 (/$1/ not in the manifest: $(head -c 400 "$manifest" | tr '\n' ' '))"
+  fi
+}
+check_manifest '<dpiAwareness[^>]*>permonitorv2,permonitor</dpiAwareness>' "per-monitor (v2) DPI awareness"
+check_manifest '<dpiAware[^>]*>true/pm</dpiAware>' "per-monitor DPI awareness before Windows 10 1607"
+check_manifest 'requestedExecutionLevel level="asInvoker"' "runs as the invoking user (no elevation prompt)"
+
 title "kiln.exe --version"
 kiln - --version
 expect_exit 0
