@@ -83,7 +83,7 @@ export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEARCH=win64
 # No Mono/Gecko installers (nothing here uses .NET or HTML), no display.
 export WINEDLLOVERRIDES="mscoree=;mshtml=;winemenubuilder.exe="
 unset DISPLAY WAYLAND_DISPLAY
-stop_wine() { [[ -n $wineserver ]] && "$wineserver" -k >/dev/null 2>&1 || true; }
+stop_wine() { if [[ -n $wineserver ]]; then "$wineserver" -k >/dev/null 2>&1 || true; fi; }
 xvfb_pid=""
 cleanup() {
   stop_wine
@@ -114,8 +114,7 @@ kiln() {
   shift
   printf '   $ kiln.exe %s%s\n' "$*" "$([[ $input == - ]] && echo ' < (empty pipe)' || echo " < ${input##*/}")"
   set +e
-  local try
-  for try in 1 2; do
+  for _ in 1 2; do
     if [[ $input == - ]]; then
       (cd "$work/bin" && printf '' | timeout 60 "$wine" ./kiln.exe "$@" >"$out" 2>"$err")
     else
@@ -174,7 +173,7 @@ printf 'not a seed!\n' >"$work/run/bad.txt"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 title "the shipped exe imports bcryptprimitives.dll (why the shim) and WinSCard.dll (PC/SC built in)"
-imports=$(x86_64-w64-mingw32-objdump -p "$work/bin/kiln.exe" | sed -n 's/.*DLL Name: //p' | tr 'A-Z' 'a-z')
+imports=$(x86_64-w64-mingw32-objdump -p "$work/bin/kiln.exe" | sed -n 's/.*DLL Name: //p' | tr '[:upper:]' '[:lower:]')
 if grep -qx winscard.dll <<<"$imports"; then ok "WinSCard.dll imported"; else failed+=("WinSCard.dll not imported"); echo "   FAIL  WinSCard.dll not imported: $imports"; fi
 if grep -qx bcryptprimitives.dll <<<"$imports"; then
   ok "bcryptprimitives.dll imported"
