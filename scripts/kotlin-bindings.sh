@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced (not run) by jvm-tests.sh, android-jvm-tests.sh and android-compile-check.sh.
 # Sets `target_dir` (the cargo target dir, absolute) and `bindings` (the directory of the
 # Kotlin bindings of kiln-ffi built with the test-only `testing` feature).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the JVM test scripts: one summary line from a Maven module's surefire reports
 # (Maven itself is quiet on success).
 #   surefire_summary LABEL REPORTS_DIR   →  "LABEL: N run, F failures, E errors, S skipped"

@@ -29,7 +29,7 @@ echo "==> python venv ($VENV)"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check numpy pillow segno
 
 gen() { # DIR SEED [--no-code]
-    rm -rf "$OUT/$1"
+    rm -rf "${OUT:?}/${1:?}"
     "$VENV/bin/python" scripts/bench/qrbench/gen_frames.py "$OUT/$1" --count 160 --seed "$2" ${3:-}
 }
 echo "==> generating frames in $OUT (4 x 160, two at a time)"
