@@ -2,10 +2,12 @@
 # Lints the hosted-CI workflows (.github/workflows/*.yml), which cannot run here:
 #  1. every `uses:` names a full 40-hex commit with its release in a trailing comment
 #     (`owner/action@<sha> # vX.Y.Z`), so a moved tag cannot change what runs;
-#  2. actionlint (pinned below): workflow syntax, expressions, job/step references, action
+#  2. the project's own shell scripts (scripts/**/*.sh, .ci/run) through shellcheck at warning
+#     level, when shellcheck is installed (setup.sh installs it; else "skipped");
+#  3. actionlint (pinned below): workflow syntax, expressions, job/step references, action
 #     inputs, and, when shellcheck is installed, the shell of every `run:` step.
 # actionlint is built with `go install` into target/tools/ on first use. Without Go, or when
-# the install fails (offline), step 2 prints "skipped" and the script still runs step 1.
+# the install fails (offline), step 3 prints "skipped" and the script still runs steps 1-2.
 # Run by scripts/test.sh (stage ci-lint).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +35,16 @@ if ((unpinned)); then
 fi
 echo "pinned actions: $refs references, each a full commit with its release noted: ok"
 
-# 2. actionlint.
+# 2. The project's shell scripts.
+if command -v shellcheck >/dev/null; then
+  scripts=(scripts/*.sh scripts/*/*.sh .ci/run)
+  shellcheck -S warning "${scripts[@]}"
+  echo "shell scripts: shellcheck at warning level found no problem in ${#scripts[@]} files: ok"
+else
+  echo "shell scripts: skipped: shellcheck is not installed (apt-get install shellcheck)"
+fi
+
+# 3. actionlint.
 tools="${CARGO_TARGET_DIR:-target}/tools/actionlint-$ACTIONLINT_VERSION"
 actionlint="$tools/actionlint"
 if [[ ! -x $actionlint ]]; then

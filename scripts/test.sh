@@ -124,7 +124,7 @@ fi
 
 if ! skip ci-lint; then
   need_rest
-  stage "hosted-CI workflow (.github/workflows/android.yml, which cannot run here): actions pinned to commits, actionlint"
+  stage "hosted-CI workflow (.github/workflows/android.yml, which cannot run here): actions pinned to commits, actionlint; the shell scripts through shellcheck"
   bash scripts/ci-lint.sh
 fi
 
