@@ -68,5 +68,4 @@ fun cueFor(previous: WizardState?, next: WizardState, strings: Strings): Cue? = 
         null
     }
     is WizardState.UnknownModel -> if (previous !is WizardState.UnknownModel) Cue(strings.text(S.cue_unknown), Haptic.Error) else null
-    else -> null
 }
