@@ -4,11 +4,12 @@
 # Google's Maven repository, with the Kotlin compiler and the Kotlin Compose compiler plugin.
 # It is what the Gradle build's compileDebugKotlin does, minus Gradle, the SDK and aapt.
 #
-# NOT a test.sh stage and not run by CI: it needs Google's Maven repository
-# (dl.google.com/dl/android/maven2), which CI cannot reach. Results: docs/android-build.md.
+# NOT a test.sh stage and not run by CI: it needs Google's Maven repository, which the
+# project's CI does not use. Results: docs/android-build.md.
 #
-#   scripts/androidx-compile-check.sh            (python3, curl, java; no Maven, no Gradle)
-#   KILN_ANDROID_ALL=16-robolectric-13921718-2 scripts/androidx-compile-check.sh
+#   KILN_GOOGLE_MAVEN=… KILN_MAVEN_CENTRAL=… scripts/androidx-compile-check.sh
+#       (python3, curl, java; no Maven, no Gradle; the two addresses: scripts/android-repos.sh)
+#   KILN_ANDROID_ALL=16-robolectric-13921718-2 … picks another android-all
 #
 # Classpath (scripts/androidx_classpath.py): the app's declared dependencies as in
 # android/app/build.gradle.kts and gradle/libs.versions.toml (Compose BOM as a platform,
@@ -16,7 +17,7 @@
 # (Gradle: `api`) closure with the highest version winning, each aar's classes.jar, plus
 # Robolectric's android-all (standing in for the SDK's android.jar, as in android/compile-check).
 # ui-tooling-preview/ui-tooling are left out: the sources use neither (@Preview is not used).
-# A version missing from the reachable repositories is replaced by the nearest patch release
+# A version missing from the given repositories is replaced by the nearest patch release
 # of the same minor version; the replacements are printed.
 #
 # R: aapt is not available, so R.java is generated from android/app/src/main/res (one int per
@@ -25,12 +26,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-google=https://dl.google.com/dl/android/maven2
-probe="$google/androidx/activity/activity-compose/1.10.1/activity-compose-1.10.1.pom"
-if ! curl -fsS -o /dev/null -m 20 "$probe" 2>/dev/null; then
-  echo "Google's Maven repository is not reachable: this check needs it ($google)." >&2
-  exit 1
-fi
+# The repositories (KILN_GOOGLE_MAVEN, KILN_MAVEN_CENTRAL): set and answering, or stop here.
+source scripts/android-repos.sh
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 [[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"

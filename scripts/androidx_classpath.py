@@ -12,7 +12,7 @@ downloads the jars/aars and extracts `classes.jar` (+ `libs/*.jar`) from each aa
     androidx_classpath.py --cache DIR --out CLASSPATH_FILE [--scopes compile] [--bom G:A:V]
                           [--fallback] G:A:V[@aar] ...
 
---fallback: a version missing from the reachable repositories is replaced by the nearest
+--fallback: a version missing from the given repositories is replaced by the nearest
 version of the same major.minor that is there (higher first); every replacement is printed.
 Without it a missing version is an error. Standard library only.
 """
@@ -25,9 +25,12 @@ import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
 
+# The repositories' base addresses come from the environment (scripts/android-repos.sh sets
+# and checks them): Google's Maven repository first, then Maven Central, as the Gradle build's
+# google() and mavenCentral() order them.
 REPOS = [
-    ("google", "https://dl.google.com/dl/android/maven2"),
-    ("central", "https://repo1.maven.org/maven2"),
+    ("google", os.environ.get("KILN_GOOGLE_MAVEN", "").rstrip("/")),
+    ("central", os.environ.get("KILN_MAVEN_CENTRAL", "").rstrip("/")),
 ]
 M2 = os.path.expanduser("~/.m2/repository")
 NS = re.compile(r"^\{[^}]*\}")
@@ -174,14 +177,14 @@ def resolve(repo, roots, scopes, bom, fallback):
             subst[key] = v
         except Missing:
             if not fallback:
-                raise SystemExit(f"missing from the reachable repositories: {g}:{a}:{v}")
+                raise SystemExit(f"missing from the given repositories: {g}:{a}:{v}")
             mm = ".".join(v.split("-")[0].split(".")[:2]) + "."
             same = [x for x in repo.versions(g, a) if x.startswith(mm) and "-" not in x]
             up = [x for x in same if vkey(x) > vkey(v)]
             down = [x for x in same if vkey(x) < vkey(v)]
             pick = up[0] if up else (down[-1] if down else None)
             if pick is None:
-                raise SystemExit(f"missing from the reachable repositories: {g}:{a}:{v} (no {mm}x either)")
+                raise SystemExit(f"missing from the given repositories: {g}:{a}:{v} (no {mm}x either)")
             subst[key] = pick
         return subst[key]
 
@@ -256,6 +259,10 @@ def main():
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("roots", nargs="+")
     args = ap.parse_args()
+    for name, base in REPOS:
+        if not base:
+            raise SystemExit(f"androidx_classpath: the {name} repository's address is not set "
+                             "(KILN_GOOGLE_MAVEN, KILN_MAVEN_CENTRAL; see scripts/android-repos.sh)")
     repo = Repo(args.cache)
     bom = {}
     for b in args.bom:
@@ -279,7 +286,7 @@ def main():
             print(f"  {g}:{a}:{v}{'@aar' if t == 'aar' else ''}{note}")
     subs = [f"{g}:{a} {w} -> {v}" for (g, a), (v, w, _) in resolved.items() if v != w]
     if subs:
-        print(f"  not in the reachable repositories, replaced by the nearest patch release: {'; '.join(subs)}")
+        print(f"  not in the given repositories, replaced by the nearest patch release: {'; '.join(subs)}")
     off = [f"{g}:{a} {bom[(g, a)]} -> {v}" for (g, a), (v, _, _) in resolved.items() if (g, a) in bom and bom[(g, a)] != v]
     if off:
         print(f"  differs from the BOM: {'; '.join(off)}")

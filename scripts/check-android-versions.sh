@@ -2,14 +2,14 @@
 # Sanity check of the Android app's pinned versions (gradle/libs.versions.toml and
 # android/gradle/wrapper/gradle-wrapper.properties): every declared artifact exists on its
 # repository, and the documented compatibility rules between them hold. Prints a table.
-# Optional, NOT a test.sh stage: it needs Google's Maven repository (CI cannot reach it).
+# Optional, NOT a test.sh stage: it needs Google's Maven repository, which the project's CI
+# does not use. Run it as KILN_GOOGLE_MAVEN=… KILN_MAVEN_CENTRAL=… [KILN_GRADLE_PLUGIN_PORTAL=…]
+# scripts/check-android-versions.sh (the addresses: scripts/android-repos.sh).
 #
 # Repositories: Google Maven (AGP, AndroidX, R8), Maven Central (Kotlin, JNA), the Gradle
-# plugin portal (plugin markers, where it answers). Caveat measured on 2026-11-22: the
-# dl.google.com reachable from the development machine is a partial mirror (e.g. it has the
-# Compose BOM 2025.09.00 but not androidx.compose.ui:ui:1.9.1, which that BOM names), so
-# "absent" only means "absent from the repository reachable here". Versions only named by
-# the BOM are therefore reported, not failed.
+# plugin portal (plugin markers, when its address is given). A repository may not list every
+# version (a partial copy of it, say), so versions only named by the Compose BOM are
+# reported when not found, not failed.
 #
 # Compatibility facts (looked up, not guessed; docs/android-build.md cites them):
 #   AGP 8.13 release notes (developer.android.com/build/releases/agp-8-13-0-release-notes):
@@ -19,16 +19,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-google=https://dl.google.com/dl/android/maven2
-central=https://repo1.maven.org/maven2
-portal=https://plugins.gradle.org/m2
+# The repositories (google, central, portal): set and answering, or stop here.
+source scripts/android-repos.sh
 toml=gradle/libs.versions.toml
 wrapper=android/gradle/wrapper/gradle-wrapper.properties
-
-if ! curl -fsS -o /dev/null -m 20 "$google/androidx/activity/activity-compose/1.10.1/activity-compose-1.10.1.pom" 2>/dev/null; then
-  echo "Google's Maven repository is not reachable: this check needs it ($google)." >&2
-  exit 1
-fi
 
 ver() { sed -n "s/^$1 *= *\"\\([^\"]*\\)\".*/\\1/p" "$toml"; }
 agp=$(ver agp); kotlin=$(ver kotlin); bom=$(ver compose-bom); activity=$(ver activity-compose)
@@ -58,7 +52,7 @@ check() { # name coord ext repo-url repo-name [info]
   if exists "$base" "$coord" "$ext"; then
     row "$name ($coord@$ext)" "$repo" "ok"
   elif [[ -n "$info" ]]; then
-    row "$name ($coord@$ext)" "$repo" "absent here (named only by the BOM; see header)"
+    row "$name ($coord@$ext)" "$repo" "not found (named only by the BOM; see header)"
   else
     bad "$name ($coord@$ext)" "$repo" "not found"
   fi
@@ -72,7 +66,7 @@ check "Kotlin Gradle plugin" "org.jetbrains.kotlin:kotlin-gradle-plugin:$kotlin"
 for id in org.jetbrains.kotlin.android org.jetbrains.kotlin.plugin.compose; do
   if exists "$central" "$id:$id.gradle.plugin:$kotlin" pom; then
     row "plugin marker $id:$kotlin" central ok
-  elif exists "$portal" "$id:$id.gradle.plugin:$kotlin" pom; then
+  elif [[ -n $portal ]] && exists "$portal" "$id:$id.gradle.plugin:$kotlin" pom; then
     row "plugin marker $id:$kotlin" plugin-portal ok
   else
     bad "plugin marker $id:$kotlin" "central/portal" "not found"
@@ -97,7 +91,7 @@ check "JNA (aar, per-ABI libjnidispatch.so)" "net.java.dev.jna:jna:$jna" aar "$c
 if [[ -n "$r8" ]]; then
   check "R8 (pinned)" "com.android.tools:r8:$r8" pom "$google" google
 fi
-row "NDK $ndk" "sdk repository" "not checkable here (dl.google.com/android/repository answers 421)"
+row "NDK $ndk" "sdk repository" "not checked (the SDK repository's index is not a Maven repository)"
 
 agp_mm=$(cut -d. -f1,2 <<<"$agp")
 if [[ "$agp_mm" == 8.13 ]]; then
