@@ -38,7 +38,7 @@ class BatchWizard(
 
     /** The open batch may take tokens (false when a seed-file batch was opened for its export only). */
     private var canTap = false
-    private val listeners = mutableListOf<(BatchState) -> Unit>()
+    private val listeners = Listeners<BatchState>()
 
     // Secrets held between events, never in a state: wiped when used or replaced.
     private var passphrase: ByteArray? = null
@@ -53,11 +53,11 @@ class BatchWizard(
     val state: BatchState get() = synchronized(lock) { current }
 
     fun addListener(listener: (BatchState) -> Unit) {
-        synchronized(lock) { listeners += listener }
+        listeners.add(listener)
     }
 
     fun removeListener(listener: (BatchState) -> Unit) {
-        synchronized(lock) { listeners -= listener }
+        listeners.remove(listener)
     }
 
     fun dispatch(event: BatchEvent) {
@@ -79,10 +79,7 @@ class BatchWizard(
         publish(next)
     }
 
-    private fun publish(s: BatchState) {
-        val ls = synchronized(lock) { listeners.toList() }
-        ls.forEach { it(s) }
-    }
+    private fun publish(s: BatchState) = listeners.publish(s)
 
     // ---------------------------------------------------------------- pure transitions
 

@@ -32,17 +32,17 @@ class Wizard(
     private val lock = Any()
     private var current: WizardState = initial
     private var busy = false
-    private val listeners = mutableListOf<(WizardState) -> Unit>()
+    private val listeners = Listeners<WizardState>()
 
     val state: WizardState get() = synchronized(lock) { current }
 
     fun removeListener(listener: (WizardState) -> Unit) {
-        synchronized(lock) { listeners -= listener }
+        listeners.remove(listener)
     }
 
     /** Called with every new state, on the thread that caused it. */
     fun addListener(listener: (WizardState) -> Unit) {
-        synchronized(lock) { listeners += listener }
+        listeners.add(listener)
     }
 
     /** Unix seconds on the reference clock the session used (for expected codes). */
@@ -75,10 +75,7 @@ class Wizard(
         publish(next)
     }
 
-    private fun publish(s: WizardState) {
-        val ls = synchronized(lock) { listeners.toList() }
-        ls.forEach { it(s) }
-    }
+    private fun publish(s: WizardState) = listeners.publish(s)
 
     // ---------------------------------------------------------------- pure transitions
 
